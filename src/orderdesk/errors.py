@@ -1,0 +1,85 @@
+"""Every exception orderdesk raises, in one tree.
+
+::
+
+    OrderdeskError
+    └── LifecycleError                  an event does not fit the order's state
+        ├── InvalidTransition           the (status, event) pair is illegal in the table
+        └── IntegrityAlarm              the venue told us something impossible
+            ├── Overfill                fills would exceed the order's quantity
+            ├── FillConflict            same trade id, different quantity or price
+            └── AckConflict             a second ack names a different venue order id
+
+Bad input (a float price, a naive datetime, a malformed id) is rejected by the models with
+``pydantic.ValidationError``, which is a ``ValueError``: it is the caller's mistake, not a
+broken contract inside orderdesk, and it names the field and the offending value.
+
+Outcomes at a venue (a rejected order, an expired one) are *events*, never exceptions.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AckConflict",
+    "FillConflict",
+    "IntegrityAlarm",
+    "InvalidTransition",
+    "LifecycleError",
+    "OrderdeskError",
+    "Overfill",
+]
+
+
+class OrderdeskError(Exception):
+    """Base of every error orderdesk raises on purpose."""
+
+
+class LifecycleError(OrderdeskError):
+    """An event cannot be applied to an order in its current state; nothing was changed."""
+
+
+class InvalidTransition(LifecycleError):
+    """The lifecycle table forbids this event in this status."""
+
+    def __init__(self, order_id: str, status: str, event: str) -> None:
+        self.order_id = order_id
+        self.status = status
+        self.event = event
+        super().__init__(f"order {order_id}: event {event!r} is not allowed in status {status}")
+
+
+class IntegrityAlarm(LifecycleError):
+    """A venue report contradicts what is already recorded: a human must look."""
+
+
+class Overfill(IntegrityAlarm):
+    """A fill would take the filled quantity beyond the order's quantity."""
+
+    def __init__(self, order_id: str, quantity: str, filled: str, fill_quantity: str) -> None:
+        self.order_id = order_id
+        super().__init__(
+            f"order {order_id}: fill of {fill_quantity} on top of {filled} "
+            f"exceeds the order quantity {quantity}"
+        )
+
+
+class FillConflict(IntegrityAlarm):
+    """A fill repeats a known trade id with a different quantity or price."""
+
+    def __init__(self, order_id: str, trade_id: str, known: str, reported: str) -> None:
+        self.order_id = order_id
+        self.trade_id = trade_id
+        super().__init__(
+            f"order {order_id}: trade {trade_id!r} was recorded as {known} "
+            f"but is now reported as {reported}"
+        )
+
+
+class AckConflict(IntegrityAlarm):
+    """An ack names a venue order id other than the one already recorded."""
+
+    def __init__(self, order_id: str, known: str, reported: str) -> None:
+        self.order_id = order_id
+        super().__init__(
+            f"order {order_id}: acked as venue order {known!r}, now reported as {reported!r}"
+        )

@@ -1,0 +1,119 @@
+"""Strict decimal values for quantities, prices and fees.
+
+Money is never a float. A decimal field accepts only ``str``, ``int`` or ``Decimal``:
+
+* a string is ASCII digits with at most one dot and digits on both sides of it (``"0.5"``,
+  ``"95000.00"``); no sign on quantities and prices, an optional ``-`` on fees; no
+  whitespace, underscores, exponents, non-ASCII digits, ``NaN`` or ``Infinity``;
+* at most 20 integer digits and 18 decimal places, so every value fits ``NUMERIC(38, 18)``;
+* ``bool`` and ``float`` are refused outright (``0.1`` is not one tenth);
+* negative zero is refused everywhere.
+
+The scale is kept (``"95000.00"`` stays ``"95000.00"``) and JSON output is plain positional
+notation, never an exponent.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+
+__all__ = [
+    "MAX_INTEGER_DIGITS",
+    "MAX_SCALE",
+    "FeeDecimal",
+    "PositiveDecimal",
+    "decimal_text",
+    "parse_fee",
+    "parse_positive",
+]
+
+MAX_SCALE = 18
+MAX_INTEGER_DIGITS = 20
+
+_UNSIGNED = re.compile(r"[0-9]{1,20}(?:\.[0-9]{1,18})?")
+_SIGNED = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,18})?")
+_ONE = Decimal(1)
+
+
+def _checked(value: Decimal, raw: object) -> Decimal:
+    if not value.is_finite():
+        raise ValueError(f"{raw!r} is not a finite decimal")
+    if value.is_zero() and value.is_signed():
+        raise ValueError(f"{raw!r} is a negative zero")
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite decimals have an int exponent
+    if exponent < -MAX_SCALE:
+        raise ValueError(f"{raw!r} has more than {MAX_SCALE} decimal places")
+    if exponent > 0:
+        value = value.quantize(_ONE)  # 1E+2 -> 100: positional, scale 0
+    if value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(f"{raw!r} has more than {MAX_INTEGER_DIGITS} integer digits")
+    return value
+
+
+def _parse(raw: object, pattern: re.Pattern[str], shape: str) -> Decimal:
+    kind = type(raw)
+    if kind is str:
+        assert isinstance(raw, str)
+        if pattern.fullmatch(raw) is None:
+            raise ValueError(f"{raw!r} is not a decimal string of the form {shape}")
+        value = Decimal(raw)
+        if value.is_zero() and raw.startswith("-"):
+            raise ValueError(f"{raw!r} is a negative zero")
+        return value
+    if kind is Decimal:
+        assert isinstance(raw, Decimal)
+        return _checked(raw, raw)
+    if kind is int:
+        assert isinstance(raw, int)
+        return _checked(Decimal(raw), raw)
+    if isinstance(raw, bool | float):
+        raise ValueError(f"{raw!r} is a {kind.__name__}; give a str, int or Decimal")
+    if isinstance(raw, Decimal):  # subclasses
+        return _checked(Decimal(raw), raw)
+    if isinstance(raw, int):
+        return _checked(Decimal(int(raw)), raw)
+    raise ValueError(f"{raw!r} is a {kind.__name__}; give a str, int or Decimal")
+
+
+def parse_positive(raw: object) -> Decimal:
+    """Parse a strictly positive decimal (a quantity or a price); raise ``ValueError``."""
+    value = _parse(raw, _UNSIGNED, "'123' or '123.45'")
+    if value <= 0:
+        raise ValueError(f"{raw!r} must be greater than 0")
+    return value
+
+
+def parse_fee(raw: object) -> Decimal:
+    """Parse a fee: zero, positive, or negative for a rebate; raise ``ValueError``."""
+    return _parse(raw, _SIGNED, "'0.1' or '-0.1'")
+
+
+def decimal_text(value: Decimal) -> str:
+    """Return the canonical text of a decimal: positional, scale kept (``95000.00``)."""
+    return format(value, "f")
+
+
+def _schema(pattern: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": f"^{pattern}$"})
+
+
+PositiveDecimal = Annotated[
+    Decimal,
+    PlainValidator(parse_positive),
+    PlainSerializer(decimal_text, return_type=str, when_used="json"),
+    _schema(_UNSIGNED.pattern),
+]
+"""A quantity or price: > 0, strict input, scale kept, JSON as a string."""
+
+FeeDecimal = Annotated[
+    Decimal,
+    PlainValidator(parse_fee),
+    PlainSerializer(decimal_text, return_type=str, when_used="json"),
+    _schema(_SIGNED.pattern),
+]
+"""A fee: any sign (negative is a rebate), strict input, scale kept, JSON as a string."""

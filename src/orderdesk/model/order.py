@@ -1,0 +1,90 @@
+"""The Order: exchange intent (004), the one mutable record the Ledger owns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from orderdesk.model.decimals import PositiveDecimal
+from orderdesk.model.enums import OrderStatus, OrderType, Side, TimeInForce
+from orderdesk.model.ids import GROUP_ID, ORDER_ID, generate_order_id
+from orderdesk.model.timestamps import UtcDatetime
+
+__all__ = ["SYMBOL", "Order"]
+
+SYMBOL = r"^[A-Z]+_[A-Z]+$"
+"""004 §3's symbol pattern: ``BTC_USDT``."""
+
+
+class Order(BaseModel):
+    """An order as 004 defines it, field for field, plus ``time_in_force`` and ``expire_at``.
+
+    ``order_id`` is generated from ``created_at`` when not given, and ``updated_at`` defaults
+    to ``created_at``. ``order_id`` and ``parent_group_id`` cannot be reassigned; ``status``,
+    ``connector_order_id`` and ``updated_at`` can, and every assignment is validated. Filled
+    quantity, average price and fees are computed from fills (:class:`OrderFills`), never
+    stored here (004 §10).
+    """
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
+
+    order_id: str = Field(pattern=f"^{ORDER_ID.pattern}$", frozen=True)
+    parent_group_id: str = Field(pattern=f"^{GROUP_ID.pattern}$", frozen=True)
+    connector_order_id: str | None = Field(default=None, min_length=1, max_length=128)
+    symbol: str = Field(pattern=SYMBOL)
+    side: Side
+    order_type: OrderType
+    quantity: PositiveDecimal
+    price: PositiveDecimal | None = None
+    stop_price: PositiveDecimal | None = None
+    status: OrderStatus = OrderStatus.PENDING
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    # orderdesk's two additions to 004, needed for EXPIRED:
+    time_in_force: TimeInForce = TimeInForce.GTC
+    expire_at: UtcDatetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or ("order_id" in data and "updated_at" in data):
+            return data
+        created = data.get("created_at")
+        if isinstance(created, str):
+            try:
+                created = datetime.fromisoformat(created)
+            except ValueError:
+                return data  # the field validator reports it
+        if not isinstance(created, datetime) or created.tzinfo is None:
+            return data
+        data = dict(data)
+        if "order_id" not in data:
+            data["order_id"] = generate_order_id(created)
+        if "updated_at" not in data:
+            data["updated_at"] = created
+        return data
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Self:
+        kind = self.order_type
+        if kind is OrderType.MARKET:
+            if self.price is not None or self.stop_price is not None:
+                raise ValueError("a MARKET order takes neither price nor stop_price")
+        elif self.price is None:
+            raise ValueError(f"a {kind.value} order needs a price")
+        elif kind is OrderType.LIMIT and self.stop_price is not None:
+            raise ValueError("stop_price is only for STOP_LIMIT orders")
+        elif kind is OrderType.STOP_LIMIT and self.stop_price is None:
+            raise ValueError("a STOP_LIMIT order needs a stop_price")
+        if self.updated_at < self.created_at:
+            raise ValueError("updated_at is earlier than created_at")
+        if self.time_in_force is TimeInForce.GTD:
+            if self.expire_at is None:
+                raise ValueError("a GTD order needs expire_at")
+            if self.expire_at <= self.created_at:
+                raise ValueError("expire_at must be later than created_at")
+        elif self.expire_at is not None:
+            raise ValueError("expire_at is only for GTD orders")
+        return self

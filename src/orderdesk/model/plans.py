@@ -1,0 +1,56 @@
+"""Why orders exist: TradePlan -> ExecutionGroup -> Order (004 §2), lean causality records."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from orderdesk.model.decimals import PositiveDecimal
+from orderdesk.model.enums import Side
+from orderdesk.model.ids import GROUP_ID, ORDER_ID, PLAN_ID
+from orderdesk.model.order import SYMBOL
+from orderdesk.model.timestamps import UtcDatetime
+
+__all__ = ["ACCOUNT", "ExecutionGroup", "TradePlan"]
+
+ACCOUNT = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
+"""An account name: 1-64 ASCII letters, digits and ``_.@-``, starting alphanumeric."""
+
+
+class TradePlan(BaseModel):
+    """A strategy's decision to trade: the root of an order's causality chain."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    plan_id: str = Field(pattern=f"^{PLAN_ID.pattern}$")
+    account: str = Field(pattern=ACCOUNT)
+    strategy: str = Field(min_length=1, max_length=128)
+    symbol: str = Field(pattern=SYMBOL)
+    side: Side
+    decision_price: PositiveDecimal | None = None
+    reason: str = Field(default="", max_length=2000)
+    created_at: UtcDatetime
+
+
+class ExecutionGroup(BaseModel):
+    """How a plan is executed: the orders placed together for it; knows its ``order_ids``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: str = Field(pattern=f"^{GROUP_ID.pattern}$")
+    plan_id: str | None = Field(default=None, pattern=f"^{PLAN_ID.pattern}$")
+    account: str = Field(pattern=ACCOUNT)
+    strategy: str = Field(min_length=1, max_length=128)
+    symbol: str = Field(pattern=SYMBOL)
+    side: Side
+    decision_price: PositiveDecimal | None = None
+    reason: str = Field(default="", max_length=2000)
+    created_at: UtcDatetime
+    order_ids: tuple[Annotated[str, Field(pattern=f"^{ORDER_ID.pattern}$")], ...] = ()
+
+    def with_order(self, order_id: str) -> ExecutionGroup:
+        """Return this group with ``order_id`` appended (ids are validated)."""
+        if ORDER_ID.fullmatch(order_id) is None:
+            raise ValueError(f"{order_id!r} is not an order id")
+        return self.model_copy(update={"order_ids": (*self.order_ids, order_id)})
