@@ -45,7 +45,6 @@ from orderdesk.model import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "TRANSITIONS",
     "AckConflict",
     "Acked",
     "Cancelled",
@@ -69,6 +68,7 @@ __all__ = [
     "Overfill",
     "Rejected",
     "Side",
+    "TRANSITIONS",
     "TimeInForce",
     "TradePlan",
     "Transition",

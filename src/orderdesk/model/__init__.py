@@ -36,8 +36,6 @@ from orderdesk.model.plans import ExecutionGroup, TradePlan
 from orderdesk.model.timestamps import UtcDatetime
 
 __all__ = [
-    "TERMINAL_STATUSES",
-    "TRANSITIONS",
     "Acked",
     "Action",
     "Cancelled",
@@ -58,6 +56,8 @@ __all__ = [
     "PositiveDecimal",
     "Rejected",
     "Side",
+    "TERMINAL_STATUSES",
+    "TRANSITIONS",
     "TimeInForce",
     "TradePlan",
     "Transition",

@@ -1,0 +1,1 @@
+"""orderdesk's benchmarks: each prints its figure beside its floor; see bench/RESULTS.md."""
