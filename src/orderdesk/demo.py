@@ -15,6 +15,7 @@ from orderdesk.model import (
     Filled,
     Liquidity,
     Order,
+    OrderEvent,
     OrderFills,
     apply,
 )
@@ -62,7 +63,7 @@ def run_demo() -> int:
     order = Order.model_validate(NEW_LIMIT_ORDER)
     fills = OrderFills(order.quantity)
     start = order.created_at
-    steps = [
+    steps: list[OrderEvent] = [
         Acked(at=start + timedelta(milliseconds=40), connector_order_id="paper_1"),
         Filled(_fill(order, "t1", "0.2", "94999.50", start + timedelta(seconds=3))),
         Filled(_fill(order, "t1", "0.2", "94999.50", start + timedelta(seconds=3))),

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from orderdesk.model.decimals import FeeDecimal, PositiveDecimal
 from orderdesk.model.enums import Liquidity
 from orderdesk.model.ids import FILL_ID, ORDER_ID, generate_fill_id
-from orderdesk.model.timestamps import UtcDatetime
+from orderdesk.model.timestamps import UtcDatetime, aware_or_none
 
 __all__ = ["VWAP_PRECISION", "Fill", "FillSummary", "OrderFills"]
 
@@ -28,7 +28,7 @@ class Fill(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    fill_id: str = Field(pattern=f"^{FILL_ID.pattern}$")
+    fill_id: str = Field(default="", pattern=f"^{FILL_ID.pattern}$", validate_default=True)
     order_id: str = Field(pattern=f"^{ORDER_ID.pattern}$")
     trade_id: str = Field(min_length=1, max_length=128)
     quantity: PositiveDecimal
@@ -42,8 +42,8 @@ class Fill(BaseModel):
     @classmethod
     def _default_id(cls, data: Any) -> Any:
         if isinstance(data, dict) and "fill_id" not in data:
-            at = data.get("executed_at")
-            if hasattr(at, "tzinfo") and at.tzinfo is not None:
+            at = aware_or_none(data.get("executed_at"))
+            if at is not None:
                 data = {**data, "fill_id": generate_fill_id(at)}
         return data
 

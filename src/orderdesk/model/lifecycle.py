@@ -70,31 +70,32 @@ class Action(StrEnum):
 
 Rule = OrderStatus | Action
 
-_S = OrderStatus
 _K = EventKind
 _A = Action
 
+# Short names so the table reads as the table in the docstring.
+_OPEN, _PART, _FILL = OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED
+_CXL, _EXP, _REJ = OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED
+_NOOP, _KEEP, _OVER, _ERR = Action.NO_OP, Action.KEEP, Action.OVERFILL, Action.ERROR
+
+_ROWS: Final[dict[OrderStatus, tuple[Rule, ...]]] = {
+    #                          ack    partial  complete  cancel  expire  reject
+    OrderStatus.PENDING:          (_OPEN, _PART,   _FILL,    _CXL,   _EXP,   _REJ),
+    OrderStatus.OPEN:             (_NOOP, _PART,   _FILL,    _CXL,   _EXP,   _REJ),
+    OrderStatus.PARTIALLY_FILLED: (_NOOP, _PART,   _FILL,    _CXL,   _EXP,   _ERR),
+    OrderStatus.FILLED:           (_NOOP, _OVER,   _OVER,    _NOOP,  _NOOP,  _ERR),
+    OrderStatus.CANCELLED:        (_NOOP, _KEEP,   _FILL,    _NOOP,  _NOOP,  _ERR),
+    OrderStatus.EXPIRED:          (_NOOP, _KEEP,   _FILL,    _NOOP,  _NOOP,  _ERR),
+    OrderStatus.REJECTED:         (_ERR,  _ERR,    _ERR,     _NOOP,  _NOOP,  _NOOP),
+}  # fmt: skip
+
 TRANSITIONS: Final[Mapping[OrderStatus, Mapping[EventKind, Rule]]] = MappingProxyType(
     {
-        status: MappingProxyType(dict(zip(_K, row, strict=True)))
-        for status, row in {
-            # ack, partial fill, completing fill, cancel ack, expire, reject
-            _S.PENDING: (
-                _S.OPEN, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELLED, _S.EXPIRED, _S.REJECTED
-            ),
-            _S.OPEN: (
-                _A.NO_OP, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELLED, _S.EXPIRED, _S.REJECTED
-            ),
-            _S.PARTIALLY_FILLED: (
-                _A.NO_OP, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELLED, _S.EXPIRED, _A.ERROR
-            ),
-            _S.FILLED: (_A.NO_OP, _A.OVERFILL, _A.OVERFILL, _A.NO_OP, _A.NO_OP, _A.ERROR),
-            _S.CANCELLED: (_A.NO_OP, _A.KEEP, _S.FILLED, _A.NO_OP, _A.NO_OP, _A.ERROR),
-            _S.EXPIRED: (_A.NO_OP, _A.KEEP, _S.FILLED, _A.NO_OP, _A.NO_OP, _A.ERROR),
-            _S.REJECTED: (_A.ERROR, _A.ERROR, _A.ERROR, _A.NO_OP, _A.NO_OP, _A.NO_OP),
-        }.items()
+        status: MappingProxyType(dict(zip(EventKind, row, strict=True)))
+        for status, row in _ROWS.items()
     }
-)  # fmt: skip
+)
+"""The lifecycle table as data: ``TRANSITIONS[status][event_kind]`` is a :data:`Rule`."""
 
 
 def rule_for(status: OrderStatus, kind: EventKind) -> Rule:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -10,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from orderdesk.model.decimals import PositiveDecimal
 from orderdesk.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from orderdesk.model.ids import GROUP_ID, ORDER_ID, generate_order_id
-from orderdesk.model.timestamps import UtcDatetime
+from orderdesk.model.timestamps import UtcDatetime, aware_or_none
 
 __all__ = ["SYMBOL", "Order"]
 
@@ -30,7 +29,9 @@ class Order(BaseModel):
 
     model_config = ConfigDict(validate_assignment=True, extra="forbid")
 
-    order_id: str = Field(pattern=f"^{ORDER_ID.pattern}$", frozen=True)
+    order_id: str = Field(
+        default="", pattern=f"^{ORDER_ID.pattern}$", frozen=True, validate_default=True
+    )
     parent_group_id: str = Field(pattern=f"^{GROUP_ID.pattern}$", frozen=True)
     connector_order_id: str | None = Field(default=None, min_length=1, max_length=128)
     symbol: str = Field(pattern=SYMBOL)
@@ -51,14 +52,9 @@ class Order(BaseModel):
     def _fill_defaults(cls, data: Any) -> Any:
         if not isinstance(data, dict) or ("order_id" in data and "updated_at" in data):
             return data
-        created = data.get("created_at")
-        if isinstance(created, str):
-            try:
-                created = datetime.fromisoformat(created)
-            except ValueError:
-                return data  # the field validator reports it
-        if not isinstance(created, datetime) or created.tzinfo is None:
-            return data
+        created = aware_or_none(data.get("created_at"))
+        if created is None:
+            return data  # created_at's own validation reports the problem
         data = dict(data)
         if "order_id" not in data:
             data["order_id"] = generate_order_id(created)

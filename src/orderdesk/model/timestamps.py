@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, PlainSerializer
 
-__all__ = ["UtcDatetime", "iso_utc", "require_utc"]
+__all__ = ["UtcDatetime", "aware_or_none", "iso_utc", "require_utc"]
 
 
 def require_utc(value: datetime) -> datetime:
@@ -31,3 +31,18 @@ UtcDatetime = Annotated[
     PlainSerializer(iso_utc, return_type=str, when_used="json"),
 ]
 """A timezone-aware datetime held in UTC; JSON as ``...Z``."""
+
+
+def aware_or_none(value: object) -> datetime | None:
+    """Return ``value`` as an aware datetime if it is one (or ISO text of one), else ``None``.
+
+    Used before validation to derive defaults (an id's time) from a field's raw input.
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    return None
