@@ -24,7 +24,8 @@ from orderdesk.model import (
     VenueFill,
     VenueOrder,
 )
-from orderdesk.venues.paper.exchange import Account, PaperExchange
+from orderdesk.venues.paper.engine import Account
+from orderdesk.venues.paper.exchange import PaperExchange
 from orderdesk.venues.paper.records import OrderRecord
 
 __all__ = ["PaperConnector"]
