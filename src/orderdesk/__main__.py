@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from orderdesk.demo import run_demo
+from orderdesk.venues.loopback import main as serve_venue
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -12,7 +13,13 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] in ([], ["demo"]):
         return run_demo()
-    print(f"orderdesk: unknown command {' '.join(args)!r}; try: orderdesk demo", file=sys.stderr)
+    if args[:2] == ["venue", "serve"]:
+        return serve_venue(args[2:])
+    print(
+        f"orderdesk: unknown command {' '.join(args)!r}; try: orderdesk demo, "
+        "orderdesk venue serve --help",
+        file=sys.stderr,
+    )
     return 2
 
 

@@ -1,0 +1,248 @@
+"""The loopback server: Binance-spot REST on 127.0.0.1, signed, rate-limited, restartable."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import sqlite3
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from orderdesk.venues.loopback import LoopbackConfig, LoopbackServer, ccxt_urls, load_config, serve
+
+KEY, SECRET = "canary-key-7f3a9c", "canary-secret-51d2e8"
+LIMITED_KEY, LIMITED_SECRET = "limited-key-0b1c", "limited-secret-9d8e"
+RAW_CONFIG: dict[str, Any] = {
+    "seed": 3,
+    "markets": [
+        {
+            "symbol": "BTC_USDT",
+            "base_asset": "BTC",
+            "quote_asset": "USDT",
+            "tick_size": "0.01",
+            "step_size": "0.00001",
+            "min_quantity": "0.00001",
+            "min_notional": "5",
+        }
+    ],
+    "mids": {"BTC_USDT": "95000.00"},
+    "level_steps": [1000, 5000],
+    "admin_token": "admin-token-test",
+    "accounts": [
+        {
+            "name": "alice",
+            "api_key": KEY,
+            "secret": SECRET,
+            "deposits": {"BTC": "1", "USDT": "100000"},
+        },
+        {
+            "name": "bob",
+            "api_key": LIMITED_KEY,
+            "secret": LIMITED_SECRET,
+            "deposits": {"BTC": "1", "USDT": "100000"},
+            "faults": {"rate_limit": 2, "rate_window": 60000, "ban_after": 2},
+        },
+    ],
+}
+
+
+@pytest.fixture
+def config() -> LoopbackConfig:
+    return load_config(RAW_CONFIG)
+
+
+@pytest.fixture
+def server(config: LoopbackConfig, tmp_path: Path) -> Iterator[LoopbackServer]:
+    with serve(config, tmp_path / "venue.db").start() as running:
+        yield running
+
+
+def call(
+    server: LoopbackServer,
+    method: str,
+    path: str,
+    params: dict[str, str] | None = None,
+    *,
+    key: str = KEY,
+    secret: str = SECRET,
+    timestamp: int | None = None,
+    signature: str | None = None,
+) -> tuple[int, Any, dict[str, str]]:
+    """Send a signed Binance request; return (HTTP status, JSON body, headers)."""
+    fields = dict(params or {})
+    fields["timestamp"] = str(int(time.time() * 1000) if timestamp is None else timestamp)
+    query = urlencode(fields)
+    sign = hmac.new(secret.encode(), query.encode(), hashlib.sha256).hexdigest()
+    query += f"&signature={signature or sign}"
+    request = urllib.request.Request(
+        f"{server.url}{path}?{query}", method=method, headers={"X-MBX-APIKEY": key}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, json.loads(answer.read()), dict(answer.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()), dict(error.headers)
+
+
+def test_public_endpoints_answer_time_and_filters(server: LoopbackServer) -> None:
+    with urllib.request.urlopen(f"{server.url}/api/v3/exchangeInfo", timeout=10) as answer:
+        info = json.loads(answer.read())
+
+    [symbol] = info["symbols"]
+    filters = {f["filterType"]: f for f in symbol["filters"]}
+    assert (symbol["symbol"], symbol["baseAsset"], symbol["quoteAsset"]) == (
+        "BTCUSDT",
+        "BTC",
+        "USDT",
+    )
+    assert filters["PRICE_FILTER"]["tickSize"] == "0.01"
+    assert filters["LOT_SIZE"]["stepSize"] == "0.00001"
+    assert filters["NOTIONAL"]["minNotional"] == "5"
+
+
+def test_a_wrong_signature_is_refused(server: LoopbackServer) -> None:
+    status, body, _ = call(server, "GET", "/api/v3/account", signature="00" * 32)
+
+    assert (status, body["code"]) == (400, -1022)
+
+
+def test_an_unknown_api_key_is_refused(server: LoopbackServer) -> None:
+    status, body, _ = call(server, "GET", "/api/v3/account", key="nobody")
+
+    assert (status, body["code"]) == (401, -2015)
+
+
+def test_a_request_outside_its_recv_window_is_refused(server: LoopbackServer) -> None:
+    stale = int(time.time() * 1000) - 6_000
+
+    status, body, _ = call(server, "GET", "/api/v3/account", timestamp=stale)
+
+    assert (status, body["code"]) == (400, -1021)
+
+
+def test_filter_failures_answer_binance_codes(server: LoopbackServer) -> None:
+    order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC"}
+
+    tick = call(server, "POST", "/api/v3/order", order | {"quantity": "0.01", "price": "90000.001"})
+    notional = call(server, "POST", "/api/v3/order", order | {"quantity": "0.00001", "price": "9"})
+
+    assert (tick[0], tick[1]) == (400, {"code": -1013, "msg": "Filter failure: PRICE_FILTER"})
+    assert (notional[0], notional[1]) == (400, {"code": -1013, "msg": "Filter failure: NOTIONAL"})
+
+
+def test_ignoring_429_and_its_retry_after_earns_a_418(server: LoopbackServer) -> None:
+    def account() -> tuple[int, Any, dict[str, str]]:
+        return call(server, "GET", "/api/v3/account", key=LIMITED_KEY, secret=LIMITED_SECRET)
+
+    statuses = [account()[0], account()[0]]
+    limited = account()
+    ignored = account()
+    banned = account()
+
+    assert statuses == [200, 200]
+    assert (limited[0], limited[1]["code"], ignored[0]) == (429, -1003, 429)
+    assert 1 <= int(limited[2]["Retry-After"]) <= 60
+    assert (banned[0], banned[2]["Retry-After"]) == (418, "120")
+
+
+def test_a_restart_replays_the_state_file(config: LoopbackConfig, tmp_path: Path) -> None:
+    order = {
+        "symbol": "BTCUSDT",
+        "side": "BUY",
+        "type": "LIMIT",
+        "timeInForce": "GTC",
+        "quantity": "0.01",
+        "price": "90000.00",
+        "newClientOrderId": "survivor-1",
+    }
+    with serve(config, tmp_path / "venue.db").start() as first:
+        placed = call(first, "POST", "/api/v3/order", order)[1]
+        balances_before = call(first, "GET", "/api/v3/account")[1]["balances"]
+
+    with serve(config, tmp_path / "venue.db").start() as second:
+        status, found, _ = call(
+            second, "GET", "/api/v3/order", {"symbol": "BTCUSDT", "origClientOrderId": "survivor-1"}
+        )
+        balances_after = call(second, "GET", "/api/v3/account")[1]["balances"]
+
+    assert status == 200
+    assert (found["orderId"], found["status"], found["origQty"]) == (
+        placed["orderId"],
+        "NEW",
+        "0.01",
+    )
+    assert balances_after == balances_before
+
+
+def test_secrets_reach_neither_the_state_file_nor_the_logs(
+    config: LoopbackConfig, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with serve(config, tmp_path / "venue.db").start() as running:
+        call(running, "GET", "/api/v3/account")
+        call(running, "POST", "/api/v3/order", {"symbol": "BTCUSDT", "side": "BUY"})
+    db = sqlite3.connect(tmp_path / "venue.db")
+    dump = "\n".join(db.iterdump())
+    db.close()
+
+    text = dump + caplog.text + repr(config)
+    assert (KEY in text, SECRET in text, LIMITED_SECRET in text) == (False, False, False)
+
+
+def test_ccxt_binance_loads_markets_and_trades(server: LoopbackServer) -> None:
+    ccxt = pytest.importorskip("ccxt.async_support")
+
+    async def session() -> list[Any]:
+        exchange = ccxt.binance(
+            {
+                "apiKey": KEY,
+                "secret": SECRET,
+                "options": {
+                    "fetchMarkets": {"types": ["spot"]},
+                    "fetchCurrencies": False,
+                    "fetchMargins": False,
+                },
+            }
+        )
+        exchange.urls["api"] = ccxt_urls(server.url)
+        try:
+            markets = await exchange.load_markets()
+            market = markets["BTC/USDT"]
+            limit = await exchange.create_order(
+                "BTC/USDT", "limit", "buy", 0.01, 90000, {"newClientOrderId": "ccxt-1"}
+            )
+            fetched = await exchange.fetch_order(limit["id"], "BTC/USDT")
+            cancelled = await exchange.cancel_order(limit["id"], "BTC/USDT")
+            bought = await exchange.create_order("BTC/USDT", "market", "buy", 0.01)
+            trades = await exchange.fetch_my_trades("BTC/USDT")
+            return [
+                market["precision"]["price"],
+                market["limits"]["amount"]["min"],
+                (limit["clientOrderId"], limit["status"]),
+                fetched["status"],
+                cancelled["status"],
+                (bought["status"], bought["filled"]),
+                round(sum(t["amount"] for t in trades), 8),
+            ]
+        finally:
+            await exchange.close()
+
+    assert asyncio.run(session()) == [
+        0.01,
+        1e-05,
+        ("ccxt-1", "open"),
+        "open",
+        "canceled",
+        ("closed", 0.01),
+        0.01,
+    ]
