@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from http.client import RemoteDisconnected
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -51,6 +52,20 @@ RAW_CONFIG: dict[str, Any] = {
             "secret": LIMITED_SECRET,
             "deposits": {"BTC": "1", "USDT": "100000"},
             "faults": {"rate_limit": 2, "rate_window": 60000, "ban_after": 2},
+        },
+        {
+            "name": "carol",
+            "api_key": "dropped-key",
+            "secret": "dropped",
+            "deposits": {"USDT": "100000"},
+            "faults": {"drop_reply": 1.0},
+        },
+        {
+            "name": "dave",
+            "api_key": "lagged-key",
+            "secret": "lagged-secret",
+            "deposits": {"USDT": "100000"},
+            "faults": {"not_found_lag": 60000},
         },
     ],
 }
@@ -246,3 +261,43 @@ def test_ccxt_binance_loads_markets_and_trades(server: LoopbackServer) -> None:
         ("closed", 0.01),
         0.01,
     ]
+
+
+LIMIT_ORDER = {
+    "symbol": "BTCUSDT",
+    "side": "BUY",
+    "type": "LIMIT",
+    "timeInForce": "GTC",
+    "quantity": "0.01",
+    "price": "90000.00",
+    "newClientOrderId": "faulty-1",
+}
+
+
+def test_a_dropped_reply_closes_the_connection_after_the_order_is_placed(
+    server: LoopbackServer,
+) -> None:
+    with pytest.raises(RemoteDisconnected):  # the connection closes without an answer
+        call(server, "POST", "/api/v3/order", LIMIT_ORDER, key="dropped-key", secret="dropped")
+
+    placed = server.state.exchange.find("carol", "BTC_USDT", client_order_id="faulty-1")
+    assert placed is not None
+    assert placed.status.value == "OPEN"
+
+
+def test_a_new_order_is_not_found_during_the_lag(server: LoopbackServer) -> None:
+    def lagged(method: str, path: str, params: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        return call(server, method, path, params, key="lagged-key", secret="lagged-secret")
+
+    placed = lagged("POST", "/api/v3/order", LIMIT_ORDER)
+    ids = {"symbol": "BTCUSDT", "origClientOrderId": "faulty-1"}
+
+    query = lagged("GET", "/api/v3/order", ids)
+    cancel = lagged("DELETE", "/api/v3/order", ids)
+    listed = lagged("GET", "/api/v3/openOrders", {"symbol": "BTCUSDT"})
+
+    assert placed[0] == 200
+    assert (query[0], query[1]["code"], cancel[1]["code"], listed[1]) == (400, -2013, -2011, [])
+    still = server.state.exchange.find("dave", "BTC_USDT", client_order_id="faulty-1")
+    assert still is not None
+    assert still.status.value == "OPEN"

@@ -1,7 +1,8 @@
 """Conservation: whatever is traded, every asset's total over all accounts plus fees is fixed.
 
-Also: no account's free or locked balance ever goes negative, and what is locked is exactly
-what the account's working orders reserve.
+Also: no account's free balance ever goes negative, what is locked is exactly what the
+account's working orders reserve, no account sees one trade id twice, and every order's fills
+add up to its filled quantity, never more than its quantity.
 """
 
 from __future__ import annotations
@@ -100,6 +101,16 @@ def test_supply_is_conserved_and_balances_stay_whole(
             for order in exchange.open_records(account):
                 asset = "USDT" if order.is_buy else "BTC"
                 reserved[asset] = reserved.get(asset, D(0)) + order.reserved
+            fills = exchange.fills_since(account, "BTC_USDT", START)
+            trade_ids = [f.trade_id for f in fills]
+            assert len(trade_ids) == len(set(trade_ids)), "one account saw a trade id twice"
+            filled: dict[str, Decimal] = {}
+            for fill in fills:
+                filled[fill.venue_order_id] = filled.get(fill.venue_order_id, D(0)) + fill.quantity
+            for venue_order_id, quantity in filled.items():
+                record = exchange.find(account, "BTC_USDT", venue_order_id=venue_order_id)
+                assert record is not None
+                assert record.filled == quantity <= record.quantity
             for asset, balance in exchange.balances(account).items():
                 assert balance.free >= 0, (account, asset, balance)
                 assert balance.locked == reserved.get(asset, D(0)), (account, asset, balance)

@@ -223,6 +223,14 @@ SCENARIOS = [
         wallets={("alice", "USDT"): ("10100.3995", "0"), ("bob", "USDT"): ("9899.50", "0")},
     ),
     Scenario(
+        "an order never trades with its own account: the resting order expires instead",
+        q([("99.00", "5")], [("101.00", "5")]),
+        [("alice", order("a1", "SELL", "1", "100.50")), ("alice", order("m1", "BUY", "1"))],
+        [("m1", "1", "101.00", "0.00200000", "BTC", "TAKER")],
+        {"a1": EXPIRED, "m1": FILLED},
+        wallets={("alice", "BTC"): ("10.998", "0"), ("alice", "USDT"): ("9899.00", "0")},
+    ),
+    Scenario(
         "a negative maker rate on the vip tier is a rebate",
         q([("98.00", "5")], [("100.00", "5")]),
         [("alice", order("l1", "BUY", "1", "99.00"))],

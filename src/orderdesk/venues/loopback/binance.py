@@ -167,8 +167,8 @@ def exchange_info(markets: Iterable[Market], server_time: datetime) -> dict[str,
                 "filters": _filters(m),
                 "permissions": [],
                 "permissionSets": [["SPOT"]],
-                "defaultSelfTradePreventionMode": "NONE",
-                "allowedSelfTradePreventionModes": ["NONE"],
+                "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
+                "allowedSelfTradePreventionModes": ["EXPIRE_MAKER"],
                 "quantityPrecision": _precision(m.step_size),
                 "pricePrecision": _precision(m.tick_size),
             }
@@ -199,7 +199,7 @@ def order_json(order: VenueOrder) -> dict[str, object]:
         "isWorking": order.is_open,
         "workingTime": _ms(order.created_at),
         "origQuoteOrderQty": "0",
-        "selfTradePreventionMode": "NONE",
+        "selfTradePreventionMode": "EXPIRE_MAKER",
     }
 
 

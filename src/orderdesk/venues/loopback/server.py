@@ -9,9 +9,10 @@ when the config sets an ``admin_token`` (header ``X-PAPER-ADMIN``): ``POST /_pap
 and ``/_paper/trade``.
 
 Each account's :class:`~orderdesk.venues.paper.faults.Faults` apply on the wire: 429 with
-``Retry-After`` beyond ``rate_limit`` and 418 for clients that ignore it, a dropped request
-(connection closed unprocessed), a dropped reply (processed, connection closed) and a 503
-after processing.
+``Retry-After`` beyond ``rate_limit`` and 418 for clients that ignore it; on new orders and
+cancels a dropped request (connection closed unprocessed), a dropped reply or a timeout
+(processed, connection closed) and a 503 after processing; ``not_found_lag`` hides new
+orders from queries, cancels and lists. Report-stream knobs do not apply: REST has no stream.
 
 Built on the standard library's ``http.server`` (a thread per connection, one lock around the
 venue): the venue is synchronous and the server is a test and paper-trading fixture, so a
@@ -48,6 +49,7 @@ from orderdesk.venues.loopback.binance import (
 )
 from orderdesk.venues.loopback.config import LoopbackAccount, LoopbackConfig
 from orderdesk.venues.loopback.state import LoopbackState, Payload
+from orderdesk.venues.paper.records import OrderRecord
 
 __all__ = ["LoopbackServer", "ccxt_urls", "serve"]
 
@@ -164,6 +166,8 @@ class _Server(ThreadingHTTPServer):
             answer = route(account, params)
             if entry and faults.drop_reply and rng.random() < faults.drop_reply:
                 raise _Drop
+            if entry and faults.timeout and rng.random() < faults.timeout:
+                raise _Drop  # a client waiting for a reply that never comes: its timeout
             if entry and faults.server_error and rng.random() < faults.server_error:
                 raise ApiError(503, -1001, "Internal error; unable to process your request.")
             return 200, answer
@@ -263,18 +267,31 @@ class _Server(ThreadingHTTPServer):
             raise ApiError(400, -1102, "Param 'origClientOrderId' or 'orderId' must be sent.")
         return client_id, venue_id
 
-    def _query_order(self, account: LoopbackAccount, params: Params) -> object:
+    def _visible(self, account: LoopbackAccount, order: OrderRecord | None) -> bool:
+        """Whether the order is past the account's ``not_found_lag`` (a replica catching up)."""
+        if order is None:
+            return False
+        lag = account.faults.not_found_lag
+        return not lag or self.state.clock.now() >= order.created_at + lag
+
+    def _find(self, account: LoopbackAccount, params: Params) -> OrderRecord | None:
         client_id, venue_id = self._order_ids(params)
-        order = self.state.exchange.query(
+        order = self.state.exchange.find(
             account.name, self._symbol(params), client_order_id=client_id, venue_order_id=venue_id
         )
+        return order if self._visible(account, order) else None
+
+    def _query_order(self, account: LoopbackAccount, params: Params) -> object:
+        order = self._find(account, params)
         if order is None:
             raise ApiError(400, -2013, "Order does not exist.")
-        return order_json(order)
+        return order_json(order.snapshot())
 
     def _cancel_order(self, account: LoopbackAccount, params: Params) -> object:
         client_id, venue_id = self._order_ids(params)
         symbol = self._symbol(params)
+        if self._find(account, params) is None:
+            raise ApiError(400, -2011, "Unknown order sent.")
         payload: Payload = {
             "symbol": symbol,
             "client_order_id": client_id,
@@ -295,7 +312,7 @@ class _Server(ThreadingHTTPServer):
     def _open_orders(self, account: LoopbackAccount, params: Params) -> object:
         symbol = self._symbol(params) if params.get("symbol") else None
         records = self.state.exchange.open_records(account.name, symbol)
-        return [order_json(o.snapshot()) for o in records]
+        return [order_json(o.snapshot()) for o in records if self._visible(account, o)]
 
     def _all_orders(self, account: LoopbackAccount, params: Params) -> object:
         symbol = self._symbol(params)
@@ -304,14 +321,22 @@ class _Server(ThreadingHTTPServer):
         closed = exchange.closed_records(account.name, symbol, since)
         working = exchange.open_records(account.name, symbol)
         orders = sorted(
-            (o for o in (*closed, *working) if o.created_at >= since),
+            (o for o in (*closed, *working) if o.created_at >= since and self._visible(account, o)),
             key=lambda o: int(o.venue_order_id),
         )
         limit = int(params.get("limit") or 500)
         return [order_json(o.snapshot()) for o in orders][-limit:]
 
     def _my_trades(self, account: LoopbackAccount, params: Params) -> object:
-        fills = self.state.exchange.fills_since(account.name, self._symbol(params), _since(params))
+        symbol = self._symbol(params)
+        exchange = self.state.exchange
+        fills = [
+            f
+            for f in exchange.fills_since(account.name, symbol, _since(params))
+            if self._visible(
+                account, exchange.find(account.name, symbol, venue_order_id=f.venue_order_id)
+            )
+        ]
         from_id = params.get("fromId")
         if from_id is not None:
             fills = [f for f in fills if int(f.trade_id) >= int(from_id)]

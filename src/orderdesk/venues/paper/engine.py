@@ -193,14 +193,20 @@ class Engine:
         """Match a live order as a taker, then rest, expire or finish what is left."""
         if plan is None:
             limit = order.price if order.order_type is not OrderType.MARKET else None
-            plan = book.plan_take(buying=order.is_buy, quantity=order.remaining, limit=limit)
+            plan = book.plan_take(
+                buying=order.is_buy, quantity=order.remaining, limit=limit, account=order.account
+            )
         tif = order.time_in_force
         if tif is TimeInForce.FOK and sum((t.quantity for t in plan), _ZERO) < order.remaining:
             self._close(order, _EXPIRED)
             return
         for take in plan:
-            trade_id = self._trade_id(order.symbol)
             maker = take.maker
+            if not take.quantity:
+                if maker is not None and maker.is_open:
+                    self._close(maker, _EXPIRED)  # self-trade prevention: the maker expires
+                continue
+            trade_id = self._trade_id(order.symbol)
             if maker is None:
                 level = take.level
                 assert level is not None

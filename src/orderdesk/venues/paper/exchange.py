@@ -120,7 +120,9 @@ class PaperExchange(Engine):
         buying = request.side.value == "BUY"
         plan: list[Take] | None = None
         if request.order_type is OrderType.MARKET:
-            plan = book.plan_take(buying=buying, quantity=request.quantity, limit=None)
+            plan = book.plan_take(
+                buying=buying, quantity=request.quantity, limit=None, account=account
+            )
             need = sum((t.price * t.quantity for t in plan), _ZERO) if buying else request.quantity
         else:
             assert request.price is not None

@@ -12,6 +12,10 @@ Resting orders fill as makers at their own price when the market crosses them:
 * a trade print strictly through the price fills it completely; a print *at* the price
   fills resting orders there in time priority, up to the printed quantity.
 
+An order never trades with a resting order of its own account: that resting order expires
+instead (self-trade prevention, Binance's EXPIRE_MAKER), so one account never sees one
+trade id twice.
+
 Matching is two-phase: :meth:`SymbolBook.plan_take` computes what an incoming order would
 take without changing anything (so FOK and balance checks can refuse first), and the
 exchange then settles the plan.
@@ -28,6 +32,8 @@ from orderdesk.venues.paper.book import SideBook
 from orderdesk.venues.paper.records import OrderRecord
 
 __all__ = ["DepthLevel", "SymbolBook", "Take"]
+
+_NOTHING = Decimal(0)
 
 DepthLevel = list[Decimal]
 """``[price, quantity left]`` of one level of the feed's depth (mutable: it is consumed)."""
@@ -93,8 +99,14 @@ class SymbolBook:
 
     # -- taking ----------------------------------------------------------------------------
 
-    def plan_take(self, *, buying: bool, quantity: Decimal, limit: Decimal | None) -> list[Take]:
-        """Return the walk an order buying/selling ``quantity`` up to ``limit`` would make."""
+    def plan_take(
+        self, *, buying: bool, quantity: Decimal, limit: Decimal | None, account: str
+    ) -> list[Take]:
+        """Return the walk an order of ``account`` for ``quantity`` up to ``limit`` would make.
+
+        Self-trade prevention (Binance's EXPIRE_MAKER): a resting order of the same account
+        is not traded with; it appears in the walk with quantity 0, to be expired.
+        """
         book = self.asks if buying else self.bids
         feed = self.feed_asks if buying else self.feed_bids
         prices = book.prices_from_best() if book.prices else ()
@@ -117,6 +129,9 @@ class SymbolBook:
                 if limit is not None and (price > limit if buying else price < limit):
                     break
                 for maker in book.levels[price].values():
+                    if maker.account == account:
+                        plan.append(Take(maker, None, price, _NOTHING))
+                        continue
                     take = min(left, maker.quantity - maker.filled)
                     plan.append(Take(maker, None, price, take))
                     left -= take
