@@ -311,7 +311,7 @@ class PaperExchange(Engine):
 
     def take_reports(self, account: str) -> list[ExecutionReport]:
         """Remove and return the reports of ``account`` due by now, in delivery order."""
-        return self._accounts[account].outbox.take_due(self._clock.now())
+        return self._accounts[account].outbox.take_due(self._tick())
 
     def next_report_due(self, account: str) -> datetime | None:
         """Return when the next queued report of ``account`` falls due, if any."""
