@@ -12,7 +12,7 @@ import pytest
 from orderdesk.errors import Banned, NotSent, OutcomeUnknown, RateLimited
 from orderdesk.model import CancelOutcome, Liquidity, OrderStatus
 from orderdesk.venues.paper import Faults, LatencyModel, PaperConnector, PaperExchange
-from tests.unit.paper_setup import D, levels, order, venue
+from tests.unit.paper_setup import START, D, levels, order, venue
 
 T = TypeVar("T")
 
@@ -132,6 +132,38 @@ def test_duplicate_reports_deliver_each_report_twice() -> None:
     reports = connector.drain_reports()
 
     assert [(r.seq, r.kind.value) for r in reports] == [(1, "ACK"), (1, "ACK")]
+
+
+def test_duplicate_copies_deliver_a_report_up_to_that_many_extra_times() -> None:
+    seed = 7
+    print(f"seed={seed}")
+    _, connector, _ = connected(Faults(duplicate_reports=1.0, duplicate_copies=2), seed=seed)
+    for i in range(10):
+        run(connector.submit(order(f"c{i}", "BUY", "0.1", "98.00")))
+
+    seqs = [r.seq for r in connector.drain_reports()]
+
+    copies = {seq: seqs.count(seq) for seq in range(1, 11)}
+    assert set(copies.values()) == {2, 3}
+    assert sorted(set(seqs)) == list(range(1, 11))
+
+
+def test_an_outage_refuses_every_request_until_it_ends() -> None:
+    start = START + timedelta(seconds=10)
+    outage = Faults(outages=((start, start + timedelta(seconds=60)),))
+    exchange, connector, clock = connected(outage)
+    clock.advance(timedelta(seconds=10))
+
+    with pytest.raises(NotSent, match="venue down"):
+        run(connector.submit(order("c1", "BUY", "1", "98.00")))
+    with pytest.raises(NotSent):
+        run(connector.cancel("BTC_USDT", client_order_id="c1"))
+    with pytest.raises(NotSent):
+        run(connector.query("BTC_USDT", client_order_id="c1"))
+    clock.advance(timedelta(seconds=60))
+
+    assert run(connector.submit(order("c1", "BUY", "1", "98.00"))).accepted
+    assert exchange.query("alice", "BTC_USDT", client_order_id="c1") is not None
 
 
 def test_reordered_reports_arrive_out_of_sequence_within_the_window() -> None:

@@ -59,7 +59,11 @@ class PaperConnector:
     def _admit(self, operation: str, *, order_entry: bool) -> None:
         """Pass the rate gate, and for order entry the faults before the venue."""
         state, venue = self._state, self._exchange.name
-        state.gate.admit(venue, operation, self._exchange.clock.now())
+        now = self._exchange.clock.now()
+        for start, end in state.faults.outages:
+            if start <= now < end:
+                raise NotSent(venue, operation, "connection refused (venue down)")
+        state.gate.admit(venue, operation, now)
         if not order_entry:
             return
         faults, rng = state.faults, state.rng

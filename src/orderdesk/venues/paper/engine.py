@@ -376,7 +376,9 @@ class Engine:
             order.last_due = due
         entry = acct.outbox.push(due, report)
         if faults.duplicate_reports and acct.rng.random() < faults.duplicate_reports:
-            acct.outbox.push(due, report)
+            copies = faults.duplicate_copies
+            for _ in range(1 if copies == 1 else acct.rng.randint(1, copies)):
+                acct.outbox.push(due, report)
         return entry
 
     def _notify(self) -> None:

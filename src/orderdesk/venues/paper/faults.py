@@ -15,21 +15,23 @@ server_error       ``OutcomeUnknown`` (HTTP 503); the venue processed the reques
 timeout            ``OutcomeUnknown`` (timed out); the venue processed the request
 not_found_lag      for this long after acceptance the order is invisible: queries say not
                    found, cancels say NOT_FOUND (and do nothing), lists and fills omit it
-duplicate_reports  a report is delivered twice
+duplicate_reports  a report is delivered again, 1 to ``duplicate_copies`` extra times
 reorder_reports    a report is held back up to ``reorder_window``, so later ones overtake it
 fill_before_ack    an order's ACK is delivered after the fills of its first matching
 fill_after_cancel  fill reports still undelivered at a cancel are delivered after its report
 cancel_too_late    the order fills completely (as maker, at its limit price) just before the
                    cancel is processed, which then answers TOO_LATE
+outages            during each ``(start, end)`` window every request fails with
+                   :class:`~orderdesk.errors.NotSent` (connection refused): the venue is down
 rate_limit         more than ``rate_limit`` requests in ``rate_window``:
                    :class:`~orderdesk.errors.RateLimited` with ``retry_after`` until the
                    window ends; ``ban_after`` more requests before then:
                    :class:`~orderdesk.errors.Banned` for ``ban_duration``
 ================== ==========================================================================
 
-The wire faults (refuse to timeout) apply to order entry (submit and cancel); rate limits
-apply to every request. Client-id uniqueness (open orders only, as Binance spot, or forever)
-is a property of the venue: :class:`~orderdesk.venues.paper.exchange.ClientIdScope`.
+The wire faults (refuse to timeout) apply to order entry (submit and cancel); outages and
+rate limits apply to every request. Client-id uniqueness (open orders only, as Binance spot,
+or forever) is a property of the venue: :class:`~orderdesk.venues.paper.exchange.ClientIdScope`.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Faults:
     timeout: float = 0.0
     not_found_lag: timedelta = _ZERO
     duplicate_reports: float = 0.0
+    duplicate_copies: int = 1
     reorder_reports: float = 0.0
     reorder_window: timedelta = timedelta(seconds=1)
     fill_before_ack: float = 0.0
@@ -69,6 +72,7 @@ class Faults:
     rate_window: timedelta = timedelta(seconds=1)
     ban_after: int = 3
     ban_duration: timedelta = timedelta(minutes=2)
+    outages: tuple[tuple[datetime, datetime], ...] = ()
 
     def __post_init__(self) -> None:
         for name in (
@@ -86,6 +90,10 @@ class Faults:
             _probability(name, getattr(self, name))
         if self.rate_limit is not None and self.rate_limit < 1:
             raise ValueError("rate_limit must be at least 1 request per window")
+        if self.duplicate_copies < 1:
+            raise ValueError("duplicate_copies must be at least 1")
+        if any(end <= start for start, end in self.outages):
+            raise ValueError("an outage must end after it starts")
         if self.ban_after < 1:
             raise ValueError("ban_after must be at least 1")
         if min(self.not_found_lag, self.reorder_window, self.ban_duration) < _ZERO:
