@@ -28,6 +28,7 @@ from orderdesk.model import (
     OrderType,
     RejectCode,
     ReportKind,
+    Side,
     SubmitRequest,
     SubmitResult,
     VenueFill,
@@ -117,7 +118,7 @@ class PaperExchange(Engine):
         if code is not None:
             return _rejected(request, now, code, text)
         market = book.market
-        buying = request.side.value == "BUY"
+        buying = request.side is Side.BUY
         plan: list[Take] | None = None
         if request.order_type is OrderType.MARKET:
             plan = book.plan_take(
@@ -181,7 +182,7 @@ class PaperExchange(Engine):
             return RejectCode.PRICE_NOT_ON_TICK, "stop price is not a multiple of the tick size"
         code = market.violation(request.quantity, request.price)
         if code is None and request.order_type is OrderType.MARKET:
-            reference = book.reference_price(buying=request.side.value == "BUY")
+            reference = book.reference_price(buying=request.side is Side.BUY)
             if reference is not None and request.quantity * reference < market.min_notional:
                 code = RejectCode.BELOW_MIN_NOTIONAL
         if code is not None:
