@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
 import random
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 from orderdesk.errors import OutcomeUnknown
 from orderdesk.model import OrderType, Side, SubmitRequest, TimeInForce
@@ -84,3 +89,28 @@ def test_same_seed_gives_byte_identical_reports() -> None:
 def test_another_seed_gives_other_reports() -> None:
     print("seeds=1,2")
     assert session(1) != session(2)
+
+
+def test_reports_do_not_depend_on_the_process_or_its_hash_seed() -> None:
+    seed = 5
+    print(f"seed={seed}")
+    code = (
+        "import hashlib, sys\n"
+        "from tests.unit.test_paper_determinism import session\n"
+        f"sys.stdout.write(hashlib.sha256(session({seed}, 150)).hexdigest())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for hash_seed in ("1", "2")
+    }
+
+    assert digests == {hashlib.sha256(session(seed, 150)).hexdigest()}
