@@ -26,6 +26,7 @@ from orderdesk.model import (
     SubmitRequest,
     TimeInForce,
     VenueFill,
+    VenueOrder,
     apply,
     to_event,
 )
@@ -181,3 +182,33 @@ def test_inconsistent_submit_requests_are_refused(kwargs: dict[str, object]) -> 
     fields.update(kwargs)
     with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
         SubmitRequest(**fields)  # type: ignore[arg-type]
+
+
+def test_a_venue_order_knows_its_average_price() -> None:
+    order = VenueOrder(
+        venue_order_id="17",
+        client_order_id="c1",
+        symbol="BTC_USDT",
+        side=Side.BUY,
+        order_type=OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        quantity=D("3"),
+        price=D("101.00"),
+        stop_price=None,
+        status=OrderStatus.PARTIALLY_FILLED,
+        filled_quantity=D("2"),
+        filled_notional=D("201.00"),
+        created_at=AT,
+        updated_at=AT,
+    )
+
+    assert (order.average_price, order.remaining_quantity, order.is_open) == (
+        D("100.5"),
+        D("1"),
+        True,
+    )
+
+
+def test_a_market_needs_positive_tick_and_step() -> None:
+    with pytest.raises(ValueError, match="tick_size"):
+        Market("BTC_USDT", "BTC", "USDT", D("0"), D("0.001"), D("0.01"), D("5"))

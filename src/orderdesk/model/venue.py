@@ -13,15 +13,15 @@ Decimals everywhere, datetimes aware and in UTC.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from enum import StrEnum
 
 from orderdesk.model.decimals import decimal_text
 from orderdesk.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
 from orderdesk.model.events import Acked, Cancelled, Expired, Filled, OrderEvent, Rejected
-from orderdesk.model.fill import Fill
+from orderdesk.model.fill import VWAP_PRECISION, Fill
 from orderdesk.model.timestamps import iso_utc
 
 __all__ = [
@@ -39,7 +39,7 @@ __all__ = [
     "to_event",
 ]
 
-_ZERO = Decimal(0)
+_VWAP = Context(prec=VWAP_PRECISION)
 
 
 class RejectCode(StrEnum):
@@ -68,7 +68,7 @@ def _require_positive(name: str, value: Decimal) -> None:
 
 
 def _on_grid(value: Decimal, increment: Decimal) -> bool:
-    return increment == 0 or value % increment == 0
+    return value % increment == 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,14 @@ class Market:
     min_quantity: Decimal
     min_notional: Decimal
     max_quantity: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        _require_positive("tick_size", self.tick_size)
+        _require_positive("step_size", self.step_size)
+        if self.min_quantity < 0 or self.min_notional < 0:
+            raise ValueError("min_quantity and min_notional cannot be negative")
+        if self.max_quantity is not None:
+            _require_positive("max_quantity", self.max_quantity)
 
     def violation(self, quantity: Decimal, price: Decimal | None) -> RejectCode | None:
         """Return the first filter that ``quantity`` at ``price`` breaks, or ``None``.
@@ -262,6 +270,13 @@ class VenueOrder:
         """Whether the order still works at the venue."""
         return not self.status.is_terminal
 
+    @property
+    def average_price(self) -> Decimal | None:
+        """Volume-weighted average fill price, or ``None`` before the first fill."""
+        if not self.filled_quantity:
+            return None
+        return _VWAP.divide(self.filled_notional, self.filled_quantity)
+
 
 @dataclass(frozen=True, slots=True)
 class Balance:
@@ -305,7 +320,7 @@ class ExecutionReport:
     filled_quantity: Decimal
     fill: VenueFill | None = None
     reason: str = ""
-    code: str | None = field(default=None)
+    code: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """Return the report as JSON-able data with canonical decimal and time text."""
