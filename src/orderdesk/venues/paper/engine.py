@@ -45,6 +45,7 @@ _MAKER, _TAKER = Liquidity.MAKER, Liquidity.TAKER
 _FILLED, _PART = OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED
 _CANCELLED, _EXPIRED = OrderStatus.CANCELLED, OrderStatus.EXPIRED
 _MICROSECOND = timedelta(microseconds=1)
+_NO_DELAY = timedelta(0)
 
 
 class Account:
@@ -101,6 +102,7 @@ class Engine:
     ) -> None:
         self.fees = fees
         self.latency = latency
+        self._latent = latency != LatencyModel()  # no delays to draw: skip the calls
         self._clock = clock
         self._seed = seed
         self._rng = random.Random(seed)
@@ -255,26 +257,25 @@ class Engine:
         liquidity: Liquidity,
         trade_id: str,
     ) -> None:
-        acct = self._accounts[order.account]
-        market = self._markets[order.symbol]
+        acct = order.owner
         notional = quantity * price
-        base = acct.wallet(market.base_asset)
-        quote = acct.wallet(market.quote_asset)
         if order.is_buy:
             # A limit buy locked quantity x limit price; the price paid may be better.
-            locked = notional if order.order_type is OrderType.MARKET else quantity * order.price  # type: ignore[operator]
+            limit = order.price
+            locked = notional if limit is None else quantity * limit
+            quote = order.quote_wallet
             quote.locked -= locked
             quote.free += locked - notional
             order.reserved -= locked
             fee = self.fees.fee(acct.rates, liquidity, quantity)
-            base.free += quantity - fee
-            fee_asset = market.base_asset
+            order.base_wallet.free += quantity - fee
+            fee_asset = order.base_asset
         else:
-            base.locked -= quantity
+            order.base_wallet.locked -= quantity
             order.reserved -= quantity
             fee = self.fees.fee(acct.rates, liquidity, notional)
-            quote.free += notional - fee
-            fee_asset = market.quote_asset
+            order.quote_wallet.free += notional - fee
+            fee_asset = order.quote_asset
         collected = self._fees_collected
         collected[fee_asset] = collected.get(fee_asset, _ZERO) + fee
         order.filled += quantity
@@ -294,12 +295,12 @@ class Engine:
             liquidity=liquidity,
             executed_at=self._now,
         )
-        acct.fills.setdefault(order.symbol, []).append(fill)
+        order.symbol_fills.append(fill)
         entry = self._schedule(
             acct,
             order,
             self._report(acct, order, ReportKind.FILL, fill),
-            self.latency.report_delay(self._rng),
+            self.latency.report_delay(self._rng) if self._latent else _NO_DELAY,
         )
         if acct.faults.fill_after_cancel:
             acct.pending_fills.setdefault(order.venue_order_id, []).append(entry)
@@ -308,7 +309,7 @@ class Engine:
 
     def _close(self, order: OrderRecord, status: OrderStatus) -> Entry | None:
         """Finish ``order``: out of the book, reservation released; report unless filled."""
-        acct = self._accounts[order.account]
+        acct = order.owner
         order.status = status
         order.closed_at = order.updated_at = self._now
         if order.resting:
@@ -316,8 +317,7 @@ class Engine:
             (book.bids if order.is_buy else book.asks).remove(order)
             order.resting = False
         if order.reserved:
-            market = self._markets[order.symbol]
-            wallet = acct.wallet(market.quote_asset if order.is_buy else market.base_asset)
+            wallet = order.quote_wallet if order.is_buy else order.base_wallet
             wallet.locked -= order.reserved
             wallet.free += order.reserved
             order.reserved = _ZERO
@@ -330,7 +330,8 @@ class Engine:
         report = self._report(acct, order, kind)
         if status is _EXPIRED:
             acct.pending_fills.pop(order.venue_order_id, None)
-        return self._schedule(acct, order, report, self.latency.report_delay(self._rng))
+        delay = self.latency.report_delay(self._rng) if self._latent else _NO_DELAY
+        return self._schedule(acct, order, report, delay)
 
     def supply(self) -> dict[str, Decimal]:
         """Return every asset's total over all accounts (the house too) plus fees collected."""

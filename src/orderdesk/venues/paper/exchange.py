@@ -132,14 +132,14 @@ class PaperExchange(Engine):
         if wallet.free < need:
             return _rejected(request, now, RejectCode.INSUFFICIENT_BALANCE, "insufficient balance")
         self._order_seq += 1
-        order = OrderRecord(str(self._order_seq), account, request, now)
+        order = OrderRecord(str(self._order_seq), acct, market, request, now)
         wallet.free -= need
         wallet.locked += need
         order.reserved = need
         self._orders[order.venue_order_id] = order
         self._by_client[account, request.client_order_id] = order
         acct.open[order.venue_order_id] = order
-        fills = acct.fills.setdefault(order.symbol, [])
+        fills = order.symbol_fills
         first_fill = len(fills)
         faults = acct.faults
         ack = self._report(acct, order, ReportKind.ACK)
@@ -158,7 +158,10 @@ class PaperExchange(Engine):
             # The ACK goes out after whatever this submit produced: "fill before ack".
             acct.outbox.push(max(order.last_due, now + ack_delay), ack)
         self._notify()
-        made = tuple(f for f in fills[first_fill:] if f.venue_order_id == order.venue_order_id)
+        made: tuple[VenueFill, ...] = ()
+        if len(fills) > first_fill:
+            mine = order.venue_order_id
+            made = tuple(f for f in fills[first_fill:] if f.venue_order_id == mine)
         return SubmitResult(
             client_order_id=request.client_order_id,
             status=order.status,

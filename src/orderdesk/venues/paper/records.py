@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from orderdesk.model import (
     TERMINAL_STATUSES,
+    Market,
     OrderStatus,
     OrderType,
     Side,
     SubmitRequest,
     TimeInForce,
+    VenueFill,
     VenueOrder,
 )
+
+if TYPE_CHECKING:
+    from orderdesk.venues.paper.engine import Account
 
 __all__ = ["OrderRecord", "Wallet"]
 
@@ -25,6 +31,8 @@ class OrderRecord:
 
     __slots__ = (
         "account",
+        "base_asset",
+        "base_wallet",
         "client_order_id",
         "closed_at",
         "created_at",
@@ -34,14 +42,18 @@ class OrderRecord:
         "last_due",
         "notional",
         "order_type",
+        "owner",
         "price",
         "quantity",
+        "quote_asset",
+        "quote_wallet",
         "reserved",
         "resting",
         "side",
         "status",
         "stop_price",
         "symbol",
+        "symbol_fills",
         "time_in_force",
         "triggered",
         "updated_at",
@@ -49,10 +61,22 @@ class OrderRecord:
     )
 
     def __init__(
-        self, venue_order_id: str, account: str, request: SubmitRequest, at: datetime
+        self,
+        venue_order_id: str,
+        owner: Account,
+        market: Market,
+        request: SubmitRequest,
+        at: datetime,
     ) -> None:
         self.venue_order_id = venue_order_id
-        self.account = account
+        self.account = owner.name
+        # Settlement touches these on every fill: resolve them once, here.
+        self.owner = owner
+        self.base_asset = market.base_asset
+        self.quote_asset = market.quote_asset
+        self.base_wallet = owner.wallet(market.base_asset)
+        self.quote_wallet = owner.wallet(market.quote_asset)
+        self.symbol_fills: list[VenueFill] = owner.fills.setdefault(market.symbol, [])
         self.client_order_id = request.client_order_id
         self.symbol = request.symbol
         self.side = request.side
