@@ -87,6 +87,17 @@ def test_cancel_with_a_dropped_reply_still_cancels_at_the_venue() -> None:
     assert cancelled.status is OrderStatus.CANCELLED
 
 
+def test_reads_are_reliable_unless_faulty_reads_is_set() -> None:
+    _, reliable, _ = connected(Faults(drop_reply=1.0))
+    _, faulty, _ = connected(Faults(drop_reply=1.0, faulty_reads=True))
+
+    assert run(reliable.query("BTC_USDT", client_order_id="c1")) is None
+    with pytest.raises(OutcomeUnknown):
+        run(faulty.query("BTC_USDT", client_order_id="c1"))
+    with pytest.raises(OutcomeUnknown):
+        run(faulty.balances())
+
+
 def test_not_found_lag_hides_a_new_order_until_the_lag_has_passed() -> None:
     _exchange, connector, clock = connected(Faults(not_found_lag=timedelta(seconds=5)))
     run(connector.submit(order("c1", "BUY", "1", "98.00")))

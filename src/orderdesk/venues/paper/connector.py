@@ -64,13 +64,18 @@ class PaperConnector:
             if start <= now < end:
                 raise NotSent(venue, operation, "connection refused (venue down)")
         state.gate.admit(venue, operation, now)
-        if not order_entry:
+        if not order_entry and not state.faults.faulty_reads:
             return
         faults, rng = state.faults, state.rng
         if faults.refuse_connection and rng.random() < faults.refuse_connection:
             raise NotSent(venue, operation, "connection refused")
         if faults.drop_request and rng.random() < faults.drop_request:
             raise OutcomeUnknown(venue, operation, "timed out (request lost)")
+
+    def _read_reply(self, operation: str) -> None:
+        """Fail the reply of a read, when reads are faulty too."""
+        if self._state.faults.faulty_reads:
+            self._reply(operation)
 
     def _reply(self, operation: str) -> None:
         """Lose, fail or time out the reply of a request the venue has processed."""
@@ -91,6 +96,7 @@ class PaperConnector:
     async def markets(self) -> Mapping[str, Market]:
         """Return the venue's markets by symbol."""
         self._admit("markets", order_entry=False)
+        self._read_reply("markets")
         return self._exchange.markets
 
     async def submit(self, request: SubmitRequest) -> SubmitResult:
@@ -142,6 +148,7 @@ class PaperConnector:
         order = self._exchange.find(
             self._account, symbol, client_order_id=client_order_id, venue_order_id=venue_order_id
         )
+        self._read_reply("query")
         if order is None or not self._visible(order):
             return None
         return order.snapshot()
@@ -150,12 +157,14 @@ class PaperConnector:
         """Return the working orders, oldest first."""
         self._admit("open_orders", order_entry=False)
         orders = self._exchange.open_records(self._account, symbol)
+        self._read_reply("open_orders")
         return [o.snapshot() for o in orders if self._visible(o)]
 
     async def closed_orders(self, symbol: str, since: datetime) -> list[VenueOrder]:
         """Return the orders of ``symbol`` finished at or after ``since``."""
         self._admit("closed_orders", order_entry=False)
         orders = self._exchange.closed_records(self._account, symbol, since)
+        self._read_reply("closed_orders")
         return [o.snapshot() for o in orders if self._visible(o)]
 
     async def fills_since(self, symbol: str, since: datetime) -> list[VenueFill]:
@@ -163,6 +172,7 @@ class PaperConnector:
         self._admit("fills_since", order_entry=False)
         exchange = self._exchange
         fills = exchange.fills_since(self._account, symbol, since)
+        self._read_reply("fills_since")
         if not self._state.faults.not_found_lag:
             return fills
         out = []
@@ -175,6 +185,7 @@ class PaperConnector:
     async def balances(self) -> Mapping[str, Balance]:
         """Return the account's balances by asset."""
         self._admit("balances", order_entry=False)
+        self._read_reply("balances")
         return self._exchange.balances(self._account)
 
     async def reports(self) -> AsyncIterator[ExecutionReport]:

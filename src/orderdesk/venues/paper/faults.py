@@ -29,9 +29,10 @@ rate_limit         more than ``rate_limit`` requests in ``rate_window``:
                    :class:`~orderdesk.errors.Banned` for ``ban_duration``
 ================== ==========================================================================
 
-The wire faults (refuse to timeout) apply to order entry (submit and cancel); outages and
-rate limits apply to every request. Client-id uniqueness (open orders only, as Binance spot,
-or forever) is a property of the venue: :class:`~orderdesk.venues.paper.exchange.ClientIdScope`.
+The wire faults (refuse to timeout) apply to order entry (submit and cancel), and to reads
+too when ``faulty_reads`` is set; outages and rate limits apply to every request. Client-id
+uniqueness (open orders only, as Binance spot, or forever) is a property of the venue:
+:class:`~orderdesk.venues.paper.exchange.ClientIdScope`.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Faults:
     drop_reply: float = 0.0
     server_error: float = 0.0
     timeout: float = 0.0
+    faulty_reads: bool = False
     not_found_lag: timedelta = _ZERO
     duplicate_reports: float = 0.0
     duplicate_copies: int = 1
