@@ -301,3 +301,44 @@ def test_a_new_order_is_not_found_during_the_lag(server: LoopbackServer) -> None
     still = server.state.exchange.find("dave", "BTC_USDT", client_order_id="faulty-1")
     assert still is not None
     assert still.status.value == "OPEN"
+
+
+def admin(server: LoopbackServer, lever: str, params: dict[str, str]) -> int:
+    request = urllib.request.Request(
+        f"{server.url}/_paper/{lever}?{urlencode(params)}",
+        method="POST",
+        headers={"X-PAPER-ADMIN": "admin-token-test"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return int(answer.status)
+
+
+def test_levers_move_a_quiet_market_and_a_restart_replays_them(tmp_path: Path) -> None:
+    quiet = load_config(RAW_CONFIG | {"feed_interval_ms": 0})
+    order = LIMIT_ORDER | {"newClientOrderId": "lever-1"}
+    ids = {"symbol": "BTCUSDT", "origClientOrderId": "lever-1"}
+    with serve(quiet, tmp_path / "venue.db").start() as first:
+        quote = {"symbol": "BTCUSDT", "bid": "89990", "ask": "90010", "quantity": "1"}
+        admin(first, "quote", quote)
+        call(first, "POST", "/api/v3/order", order)
+        admin(first, "trade", {"symbol": "BTCUSDT", "price": "90000.00", "quantity": "0.004"})
+        before = call(first, "GET", "/api/v3/order", ids)[1]
+
+    with serve(quiet, tmp_path / "venue.db").start() as second:
+        after = call(second, "GET", "/api/v3/order", ids)[1]
+        trades = call(second, "GET", "/api/v3/myTrades", {"symbol": "BTCUSDT"})[1]
+
+    assert (before["status"], before["executedQty"]) == ("PARTIALLY_FILLED", "0.004")
+    assert after == before
+    assert [(t["price"], t["qty"], t["isMaker"]) for t in trades] == [("90000.00", "0.004", True)]
+
+
+def test_levers_need_the_admin_token(server: LoopbackServer) -> None:
+    request = urllib.request.Request(
+        f"{server.url}/_paper/trade?symbol=BTCUSDT&price=1&quantity=1", method="POST"
+    )
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+
+    assert refused.value.code == 401

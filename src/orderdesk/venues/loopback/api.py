@@ -150,17 +150,21 @@ class BinanceApi:
         if token is None or headers.get("X-PAPER-ADMIN") != token.reveal():
             raise ApiError(401, -2015, "Admin levers are disabled or the token is wrong.")
         params = _params(query, body)
-        symbol = self._symbol(params)
-        exchange = self.state.exchange
+        payload: Payload = {"symbol": self._symbol(params), "quantity": params.get("quantity")}
         if path == "/_paper/quote":
-            depth = Decimal(params["quantity"])
-            bids = [(Decimal(params["bid"]), depth)]
-            asks = [(Decimal(params["ask"]), depth)]
-            exchange.on_quote(symbol, bids, asks)
+            payload |= {"bid": params.get("bid"), "ask": params.get("ask")}
+            kind = "quote"
         elif path == "/_paper/trade":
-            exchange.on_trade(symbol, Decimal(params["price"]), Decimal(params["quantity"]))
+            payload["price"] = params.get("price")
+            kind = "trade"
         else:
             raise ApiError(404, -1000, f"Unknown lever {path}.")
+        for key, value in payload.items():
+            if value is None:
+                raise ApiError(400, -1102, f"Mandatory parameter '{key}' was not sent.")
+            if key != "symbol":
+                _decimal_param(value, key)
+        self.state.command(kind, "", payload)  # journaled: a restart replays the market too
         return {}
 
     # -- signed endpoints ------------------------------------------------------------------
@@ -288,6 +292,16 @@ _ORDER_KEYS = (
     "stopPrice",
     "newClientOrderId",
 )
+
+
+def _decimal_param(text: str, key: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        raise ApiError(400, -1100, f"Illegal characters found in parameter '{key}'.") from None
+    if not value.is_finite() or value <= 0:
+        raise ApiError(400, -1100, f"Illegal value in parameter '{key}'.")
+    return value
 
 
 def _params(query: str, body: str) -> Params:

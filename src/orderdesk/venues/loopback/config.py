@@ -120,7 +120,8 @@ def load_config(source: str | Path | Mapping[str, Any]) -> LoopbackConfig:
     Shape: ``{"seed", "markets": [{symbol, base_asset, quote_asset, tick_size, step_size,
     min_quantity, min_notional}], "mids": {symbol: price}, "accounts": [{name, api_key,
     secret, deposits: {asset: amount}, tier?, faults?}], "admin_token"?, "feed_interval_ms"?,
-    "spread_ticks"?, "levels"?, "level_steps"?: [min, max]}``; decimals as
+    "spread_ticks"?, "levels"?, "level_steps"?: [min, max]}``; ``feed_interval_ms`` 0 turns
+    the synthetic feed off (the market then moves only by the test levers); decimals as
     strings; a key or secret written ``env:NAME`` is read from the environment.
     """
     raw: Mapping[str, Any]

@@ -77,6 +77,8 @@ class LoopbackState:
 
     def _events(self) -> Iterator[MarketEvent]:
         config = self.config
+        if not config.feed_interval_ms:
+            return iter(())  # no synthetic feed: the market moves only by the test levers
         interval = timedelta(milliseconds=config.feed_interval_ms)
         steps = 10**12  # endless in practice; generated lazily
         feeds = [
@@ -97,7 +99,9 @@ class LoopbackState:
     def _catch_up(self, at: datetime) -> None:
         clock, exchange = self.clock, self.exchange
         while True:
-            event = self._pending if self._pending is not None else next(self._feed)
+            event = self._pending if self._pending is not None else next(self._feed, None)
+            if event is None:
+                break
             if event.at > at:
                 self._pending = event
                 break
@@ -115,14 +119,37 @@ class LoopbackState:
         self._catch_up(at)
         return at
 
-    def command(self, kind: str, account: str, payload: Payload) -> SubmitResult | CancelResult:
-        """Journal, then execute, a state-changing command at the current time (under lock)."""
+    def command(
+        self, kind: str, account: str, payload: Payload
+    ) -> SubmitResult | CancelResult | None:
+        """Journal, then execute, a state-changing command at the current time (under lock).
+
+        Kinds: ``submit`` and ``cancel`` for an account; ``quote`` and ``trade`` (market data
+        from the test levers, account ``""``).
+        """
         at = self.now()
         self.journal.append(at, kind, account, payload)
         return self._execute(kind, account, payload)
 
-    def _execute(self, kind: str, account: str, payload: Payload) -> SubmitResult | CancelResult:
+    def _execute(
+        self, kind: str, account: str, payload: Payload
+    ) -> SubmitResult | CancelResult | None:
         exchange = self.exchange
+        if kind in ("quote", "trade"):
+            symbol, quantity = payload["symbol"], payload["quantity"]
+            assert symbol is not None
+            assert quantity is not None
+            if kind == "trade":
+                price = payload["price"]
+                assert price is not None
+                exchange.on_trade(symbol, Decimal(price), Decimal(quantity))
+                return None
+            bid, ask = payload["bid"], payload["ask"]
+            assert bid is not None
+            assert ask is not None
+            depth = Decimal(quantity)
+            exchange.on_quote(symbol, [(Decimal(bid), depth)], [(Decimal(ask), depth)])
+            return None
         if kind == "submit":
             return exchange.submit(account, submit_request(payload))
         if kind == "cancel":
