@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from decimal import Decimal
 from http.client import RemoteDisconnected
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,15 @@ from urllib.parse import urlencode
 
 import pytest
 
-from orderdesk.venues.loopback import LoopbackConfig, LoopbackServer, ccxt_urls, load_config, serve
+from orderdesk.testing import LoopbackLevers
+from orderdesk.venues.loopback import (
+    LoopbackConfig,
+    LoopbackServer,
+    Secret,
+    ccxt_urls,
+    load_config,
+    serve,
+)
 
 KEY, SECRET = "canary-key-7f3a9c", "canary-secret-51d2e8"
 LIMITED_KEY, LIMITED_SECRET = "limited-key-0b1c", "limited-secret-9d8e"
@@ -303,14 +312,14 @@ def test_a_new_order_is_not_found_during_the_lag(server: LoopbackServer) -> None
     assert still.status.value == "OPEN"
 
 
-def admin(server: LoopbackServer, lever: str, params: dict[str, str]) -> int:
-    request = urllib.request.Request(
-        f"{server.url}/_paper/{lever}?{urlencode(params)}",
-        method="POST",
-        headers={"X-PAPER-ADMIN": "admin-token-test"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return int(answer.status)
+def admin(server: LoopbackServer, lever: str, params: dict[str, str]) -> None:
+    levers = LoopbackLevers(server.url, Secret("admin-token-test"))
+    symbol = params.pop("symbol").replace("USDT", "_USDT")
+    values = {k: Decimal(v) for k, v in params.items()}
+    if lever == "quote":
+        asyncio.run(levers.quote(symbol, values["bid"], values["ask"], values["quantity"]))
+    else:
+        asyncio.run(levers.trade(symbol, values["price"], values["quantity"]))
 
 
 def test_levers_move_a_quiet_market_and_a_restart_replays_them(tmp_path: Path) -> None:

@@ -1,0 +1,103 @@
+"""Levers on a loopback server, for running the Connector contract through a real client.
+
+A connector that talks Binance (the ccxt connector) passes the contract against
+``orderdesk venue serve`` with :class:`LoopbackHarness`: the server runs a quiet market (no
+synthetic feed) that only these levers move, so every test sees exactly the prices it sets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from orderdesk.model import Market
+from orderdesk.ports import Connector
+from orderdesk.venues.loopback import LoopbackAccount, LoopbackConfig, Secret
+
+__all__ = ["LoopbackHarness", "LoopbackLevers", "quiet_config"]
+
+MARKET = Market(
+    symbol="BTC_USDT",
+    base_asset="BTC",
+    quote_asset="USDT",
+    tick_size=Decimal("0.01"),
+    step_size=Decimal("0.00001"),
+    min_quantity=Decimal("0.00001"),
+    min_notional=Decimal("5"),
+)
+
+
+def quiet_config(api_key: str, secret: str, admin_token: str) -> LoopbackConfig:
+    """Return a one-market config (BTC_USDT) with one funded account and no synthetic feed."""
+    return LoopbackConfig(
+        markets=(MARKET,),
+        accounts=(
+            LoopbackAccount(
+                name="contract",
+                api_key=Secret(api_key),
+                secret=Secret(secret),
+                deposits={"BTC": Decimal("10"), "USDT": Decimal("1000000")},
+            ),
+        ),
+        mids={"BTC_USDT": Decimal("95000.00")},
+        feed_interval_ms=0,
+        admin_token=Secret(admin_token),
+    )
+
+
+@dataclass(frozen=True)
+class LoopbackLevers:
+    """Move the market of a loopback server through its admin endpoints."""
+
+    base_url: str
+    admin_token: Secret
+
+    async def quote(self, symbol: str, bid: Decimal, ask: Decimal, quantity: Decimal) -> None:
+        """Set the one-level depth of ``symbol``."""
+        params = {"bid": str(bid), "ask": str(ask), "quantity": str(quantity)}
+        await self._post("quote", symbol, params)
+
+    async def trade(self, symbol: str, price: Decimal, quantity: Decimal) -> None:
+        """Print a market trade of ``symbol``."""
+        await self._post("trade", symbol, {"price": str(price), "quantity": str(quantity)})
+
+    async def _post(self, lever: str, symbol: str, params: dict[str, str]) -> None:
+        query = urlencode({"symbol": symbol.replace("_", ""), **params})
+        request = urllib.request.Request(
+            f"{self.base_url}/_paper/{lever}?{query}",
+            method="POST",
+            headers={"X-PAPER-ADMIN": self.admin_token.reveal()},
+        )
+
+        def send() -> None:
+            with urllib.request.urlopen(request, timeout=10):
+                pass
+
+        await asyncio.to_thread(send)
+
+
+@dataclass
+class LoopbackHarness:
+    """A :class:`~orderdesk.testing.connector_contract.VenueHarness` on a loopback server."""
+
+    connector: Connector
+    levers: LoopbackLevers
+    symbol: str = MARKET.symbol
+    price: Decimal = Decimal("95000.00")
+    quantity: Decimal = Decimal("0.01")
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    async def set_market(self, bid: Decimal, ask: Decimal) -> None:
+        """Quote ``bid``/``ask`` with depth 100 x ``quantity``."""
+        await self.levers.quote(self.symbol, bid, ask, self.quantity * 100)
+
+    async def trade_through(self, price: Decimal) -> None:
+        """Print a trade at ``price``."""
+        await self.levers.trade(self.symbol, price, self.quantity)
+
+    async def settle(self) -> None:
+        """Nothing to wait for: the loopback venue has no latency model."""
