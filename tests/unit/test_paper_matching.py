@@ -19,7 +19,7 @@ from tests.unit.paper_setup import BTC_USDT, START, D, levels, order, venue
 
 IOC, FOK, GTD = TimeInForce.IOC, TimeInForce.FOK, TimeInForce.GTD
 OPEN, PART, FILLED = OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED
-EXPIRED = OrderStatus.EXPIRED
+EXPIRED, CANCELLED = OrderStatus.EXPIRED, OrderStatus.CANCELLED
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,13 @@ class Wait:
     delta: timedelta
 
 
-Step = Quote | Print | Wait
+@dataclass(frozen=True)
+class Cancel:
+    account: str
+    client_order_id: str
+
+
+Step = Quote | Print | Wait | Cancel
 FillRow = tuple[str, str, str, str, str, str]  # client id, qty, price, fee, fee asset, liquidity
 
 
@@ -241,6 +247,35 @@ SCENARIOS = [
         tier="vip",
     ),
     Scenario(
+        "cancelling a partly filled buy keeps its fill and unlocks the rest",
+        q([("98.00", "1")], [("100.00", "1")]),
+        [("alice", order("l1", "BUY", "1", "99.00"))],
+        [("l1", "0.4", "99.00", "0.00040000", "BTC", "MAKER")],
+        {"l1": CANCELLED},
+        then=[Print("99.00", "0.4"), Cancel("alice", "l1")],
+        wallets={("alice", "BTC"): ("10.3996", "0"), ("alice", "USDT"): ("9960.400", "0")},
+    ),
+    Scenario(
+        "cancelling a stop before it triggers unlocks its funds",
+        q([("99.00", "5")], [("100.00", "5")]),
+        [("alice", order("s1", "BUY", "1", "102.00", stop="101.00"))],
+        [],
+        {"s1": CANCELLED},
+        then=[Cancel("alice", "s1"), q([("101.00", "1")], [("101.50", "5")])],
+        wallets={("alice", "USDT"): ("10000.00", "0")},
+    ),
+    Scenario(
+        "IOC sell takes the bids down to its limit and expires the rest",
+        q([("99.00", "0.5"), ("98.50", "0.5"), ("98.00", "5")], []),
+        [("alice", order("i1", "SELL", "2", "98.50", tif=IOC))],
+        [
+            ("i1", "0.5", "99.00", "0.09900000", "USDT", "TAKER"),
+            ("i1", "0.5", "98.50", "0.09850000", "USDT", "TAKER"),
+        ],
+        {"i1": EXPIRED},
+        wallets={("alice", "BTC"): ("9", "0"), ("alice", "USDT"): ("10098.55250", "0")},
+    ),
+    Scenario(
         "GTD order expires at expire_at and unlocks its funds",
         q([("98.00", "5")], [("100.00", "5")]),
         [
@@ -270,6 +305,8 @@ def run(scenario: Scenario) -> PaperExchange:
             exchange.on_quote(symbol, step.bids, step.asks)
         elif isinstance(step, Print):
             exchange.on_trade(symbol, D(step.price), D(step.quantity))
+        elif isinstance(step, Cancel):
+            exchange.cancel(step.account, symbol, client_order_id=step.client_order_id)
         else:
             clock.advance(step.delta)
             exchange.advance()
