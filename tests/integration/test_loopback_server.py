@@ -351,3 +351,17 @@ def test_levers_need_the_admin_token(server: LoopbackServer) -> None:
         urllib.request.urlopen(request, timeout=10)
 
     assert refused.value.code == 401
+
+
+def test_malformed_orders_are_refused_and_never_journaled(
+    config: LoopbackConfig, tmp_path: Path
+) -> None:
+    bad = LIMIT_ORDER | {"quantity": "lots", "newClientOrderId": "bad-1"}
+    with serve(config, tmp_path / "venue.db").start() as first:
+        status, body, _ = call(first, "POST", "/api/v3/order", bad)
+        listed = call(first, "GET", "/api/v3/allOrders", {"symbol": "BTCUSDT", "limit": "x"})
+
+    with serve(config, tmp_path / "venue.db").start() as second:  # the replay still starts
+        orders = call(second, "GET", "/api/v3/allOrders", {"symbol": "BTCUSDT"})[1]
+
+    assert (status, body["code"], listed[0], orders) == (400, -1100, 400, [])

@@ -56,7 +56,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("ascii") if length else ""
+        body = self.rfile.read(length).decode("ascii", errors="replace") if length else ""
         try:
             status, answer = self.server.api.dispatch(
                 self.command, split.path, split.query, body, self.headers
@@ -67,6 +67,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as error:
             headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
             self._send(error.http, error.body(), headers)
+            return
+        except (ArithmeticError, ValueError, KeyError):
+            log.exception("bad request %s %s", self.command, split.path)  # no query: no keys
+            self._send(400, {"code": -1100, "msg": "Illegal characters found in a parameter."}, {})
             return
         self._send(status, answer, {})
 

@@ -127,6 +127,8 @@ class LoopbackState:
         Kinds: ``submit`` and ``cancel`` for an account; ``quote`` and ``trade`` (market data
         from the test levers, account ``""``).
         """
+        if kind == "submit":
+            submit_request(payload)  # refuse malformed parameters before they are journaled
         at = self.now()
         self.journal.append(at, kind, account, payload)
         return self._execute(kind, account, payload)
