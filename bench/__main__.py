@@ -11,7 +11,7 @@ from pathlib import Path
 def main() -> int:
     """Run each ``bench.<module>.main([])`` in name order; return the worst exit status."""
     status = 0
-    for module in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=str):
+    for module in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
         if module.name.startswith("_"):
             continue
         run: Callable[[list[str]], int] | None = getattr(

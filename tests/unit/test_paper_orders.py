@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Context, localcontext
 
 import pytest
 
@@ -161,3 +162,15 @@ def test_closed_orders_and_fills_since_a_time_leave_out_earlier_ones() -> None:
 
     assert [o.client_order_id for o in closed] == ["late"]
     assert [(f.client_order_id, f.trade_id) for f in fills] == [("late", "2")]
+
+
+def test_venue_arithmetic_is_exact_whatever_the_callers_decimal_context() -> None:
+    exchange, _ = venue()
+    exchange.on_quote("BTC_USDT", [], levels(("100.01", "5")))
+
+    with localcontext(Context(prec=3)):  # a caller's careless context must not round money
+        exchange.submit("alice", order("m1", "BUY", "1.234"))
+
+    usdt = exchange.balances("alice")["USDT"]
+    assert usdt.free == D("10000") - D("1.234") * D("100.01")
+    assert usdt.free == D("9876.58766")

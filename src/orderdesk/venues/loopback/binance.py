@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from orderdesk.model import (
     Balance,
@@ -31,6 +31,8 @@ __all__ = [
     "reject_error",
     "to_binance_symbol",
 ]
+
+_WIDE = Context(prec=80)
 
 _STATUS = {
     OrderStatus.OPEN: "NEW",
@@ -243,7 +245,7 @@ def fill_json(fill: VenueFill) -> dict[str, object]:
         "orderListId": -1,
         "price": _text(fill.price),
         "qty": _text(fill.quantity),
-        "quoteQty": _text(fill.price * fill.quantity),
+        "quoteQty": _text(_WIDE.multiply(fill.price, fill.quantity)),
         "commission": _text(fill.fee),
         "commissionAsset": fill.fee_asset,
         "time": _ms(fill.executed_at),

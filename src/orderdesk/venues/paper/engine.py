@@ -11,11 +11,21 @@ collected, so :meth:`Engine.supply` never changes after the deposits.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import random
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import (
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from typing import ParamSpec, TypeVar
 
 from orderdesk.model import (
     ExecutionReport,
@@ -35,10 +45,29 @@ from orderdesk.venues.paper.matching import SymbolBook, Take
 from orderdesk.venues.paper.outbox import Entry, Outbox
 from orderdesk.venues.paper.records import OrderRecord, Wallet
 
-__all__ = ["HOUSE", "Account", "Engine"]
+__all__ = ["EXACT", "HOUSE", "Account", "Engine", "exact"]
 
 HOUSE = "@house"
 """The account on the other side of every fill against the feed's depth."""
+
+EXACT = Context(prec=80, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
+"""The venue's arithmetic: wide enough for the product of any two NUMERIC(38, 18) values, and
+any rounding is an error, never a silent change of money (fees round on purpose, alone)."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def exact(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``method`` under :data:`EXACT`, whatever the caller's decimal context."""
+
+    @functools.wraps(method)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with localcontext(EXACT):
+            return method(*args, **kwargs)
+
+    return run
+
 
 _ZERO = Decimal(0)
 _MAKER, _TAKER = Liquidity.MAKER, Liquidity.TAKER
@@ -144,6 +173,7 @@ class Engine:
 
     # -- market data and time --------------------------------------------------------------
 
+    @exact
     def on_quote(
         self,
         symbol: str,
@@ -160,6 +190,7 @@ class Engine:
         self._trigger(book, book.best_feed(bid=False), book.best_feed(bid=True))
         self._notify()
 
+    @exact
     def on_trade(self, symbol: str, price: Decimal, quantity: Decimal) -> None:
         """Record a market trade print and fill the resting orders it crosses."""
         self._tick()
@@ -170,6 +201,7 @@ class Engine:
         self._trigger(book, price, price)
         self._notify()
 
+    @exact
     def advance(self) -> None:
         """Catch up with the clock: expire GTD orders and release reports now due."""
         self._tick()
@@ -333,6 +365,7 @@ class Engine:
         delay = self.latency.report_delay(self._rng) if self._latent else _NO_DELAY
         return self._schedule(acct, order, report, delay)
 
+    @exact
     def supply(self) -> dict[str, Decimal]:
         """Return every asset's total over all accounts (the house too) plus fees collected."""
         total: dict[str, Decimal] = dict(self._fees_collected)

@@ -35,7 +35,7 @@ from orderdesk.model import (
     VenueOrder,
 )
 from orderdesk.ports import Clock
-from orderdesk.venues.paper.engine import HOUSE, Account, Engine
+from orderdesk.venues.paper.engine import HOUSE, Account, Engine, exact
 from orderdesk.venues.paper.faults import Faults
 from orderdesk.venues.paper.fees import DEFAULT_FEES, FeeSchedule
 from orderdesk.venues.paper.latency import LatencyModel
@@ -84,6 +84,7 @@ class PaperExchange(Engine):
 
     # -- accounts --------------------------------------------------------------------------
 
+    @exact
     def open_account(
         self,
         name: str,
@@ -107,6 +108,7 @@ class PaperExchange(Engine):
 
     # -- order entry -----------------------------------------------------------------------
 
+    @exact
     def submit(self, account: str, request: SubmitRequest) -> SubmitResult:
         """Validate, accept and match ``request`` for ``account``; a refusal is a result."""
         now = self._tick()
@@ -192,6 +194,7 @@ class PaperExchange(Engine):
             return code, f"filter failure: {code.value}"
         return None, ""
 
+    @exact
     def cancel(
         self,
         account: str,
@@ -248,6 +251,7 @@ class PaperExchange(Engine):
 
     # -- reads -----------------------------------------------------------------------------
 
+    @exact
     def find(
         self,
         account: str,
@@ -289,12 +293,14 @@ class PaperExchange(Engine):
         )
         return None if order is None else order.snapshot()
 
+    @exact
     def open_records(self, account: str, symbol: str | None = None) -> list[OrderRecord]:
         """Return the working orders of ``account``, oldest first."""
         self._tick()
         orders = self._accounts[account].open.values()
         return [o for o in orders if symbol is None or o.symbol == symbol]
 
+    @exact
     def closed_records(self, account: str, symbol: str, since: datetime) -> list[OrderRecord]:
         """Return the orders of ``account`` in ``symbol`` that finished at or after ``since``."""
         self._tick()
@@ -302,6 +308,7 @@ class PaperExchange(Engine):
         start = bisect_left(closed, since, key=_closed_at)
         return closed[start:]
 
+    @exact
     def fills_since(self, account: str, symbol: str, since: datetime) -> list[VenueFill]:
         """Return the fills of ``account`` in ``symbol`` at or after ``since``, oldest first."""
         self._tick()
@@ -313,6 +320,7 @@ class PaperExchange(Engine):
         wallets = self._accounts[account].wallets
         return {a: Balance(a, w.free, w.locked) for a, w in sorted(wallets.items())}
 
+    @exact
     def take_reports(self, account: str) -> list[ExecutionReport]:
         """Remove and return the reports of ``account`` due by now, in delivery order."""
         return self._accounts[account].outbox.take_due(self._tick())

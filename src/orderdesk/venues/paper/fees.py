@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from types import MappingProxyType
 
 from orderdesk.model import Liquidity
 
 __all__ = ["DEFAULT_FEES", "FeeRates", "FeeSchedule"]
+
+# Rounding a fee is intended: it runs in its own context, which does not trap Inexact.
+_FEE_CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +59,8 @@ class FeeSchedule:
         """Return the fee on ``received`` at ``rates`` for ``liquidity``, rounded to scale."""
         rate = rates.maker if liquidity is Liquidity.MAKER else rates.taker
         if not rate:
-            return Decimal(0).quantize(self.scale)
-        return (received * rate).quantize(self.scale, rounding=ROUND_HALF_UP)
+            return Decimal(0).quantize(self.scale, context=_FEE_CONTEXT)
+        return _FEE_CONTEXT.multiply(received, rate).quantize(self.scale, context=_FEE_CONTEXT)
 
 
 DEFAULT_FEES = FeeSchedule(
