@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from orderdesk.model.decimals import PositiveDecimal
 from orderdesk.model.enums import OrderStatus, OrderType, Side, TimeInForce
@@ -12,6 +12,9 @@ from orderdesk.model.ids import GROUP_ID, ORDER_ID, generate_order_id
 from orderdesk.model.timestamps import UtcDatetime, aware_or_none
 
 __all__ = ["SYMBOL", "Order"]
+
+_PLACEHOLDER_ID = "ORD_00000000_000000_00000000"
+_MISSING = object()
 
 SYMBOL = r"^[A-Z]+_[A-Z]+$"
 """004 §3's symbol pattern: ``BTC_USDT``."""
@@ -47,17 +50,30 @@ class Order(BaseModel):
     time_in_force: TimeInForce = TimeInForce.GTC
     expire_at: UtcDatetime | None = None
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # pydantic assigns the field before the model validator runs and does not undo it
+        # when that validator fails; a refused assignment must leave the order unchanged.
+        old = self.__dict__.get(name, _MISSING)
+        try:
+            super().__setattr__(name, value)
+        except ValidationError:
+            if old is not _MISSING:
+                self.__dict__[name] = old
+            raise
+
     @model_validator(mode="before")
     @classmethod
     def _fill_defaults(cls, data: Any) -> Any:
         if not isinstance(data, dict) or ("order_id" in data and "updated_at" in data):
             return data
         created = aware_or_none(data.get("created_at"))
-        if created is None:
-            return data  # created_at's own validation reports the problem
         data = dict(data)
         if "order_id" not in data:
-            data["order_id"] = generate_order_id(created)
+            # Without a usable created_at validation fails on that field anyway; the
+            # placeholder only keeps a second, confusing error off order_id.
+            data["order_id"] = _PLACEHOLDER_ID if created is None else generate_order_id(created)
+        if created is None:
+            return data
         if "updated_at" not in data:
             data["updated_at"] = created
         return data

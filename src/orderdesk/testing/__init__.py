@@ -1,0 +1,1 @@
+"""orderdesk's shipped test kit: factories, hypothesis strategies and contract suites."""
