@@ -11,17 +11,23 @@ Money is never a float. A decimal field accepts only ``str``, ``int`` or ``Decim
 
 The scale is kept (``"95000.00"`` stays ``"95000.00"``) and JSON output is plain positional
 notation, never an exponent.
+
+Arithmetic on money goes through :data:`EXACT`, never the default context: Python's default
+context keeps 28 significant digits and silently rounds (``500000 * 2000000 + 1E-16`` loses
+its last digit). :data:`EXACT` has room for any sum of products of these values and raises
+``decimal.Inexact`` rather than ever rounding.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
 from typing import Annotated
 
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
 __all__ = [
+    "EXACT",
     "MAX_INTEGER_DIGITS",
     "MAX_SCALE",
     "FeeDecimal",
@@ -33,6 +39,9 @@ __all__ = [
 
 MAX_SCALE = 18
 MAX_INTEGER_DIGITS = 20
+
+EXACT = Context(prec=400, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
+"""Decimal context for money: exact sums and products, and an exception instead of rounding."""
 
 _UNSIGNED = re.compile(r"[0-9]{1,20}(?:\.[0-9]{1,18})?")
 _SIGNED = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,18})?")

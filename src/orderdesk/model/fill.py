@@ -10,7 +10,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orderdesk.model.decimals import FeeDecimal, PositiveDecimal
+from orderdesk.model.decimals import EXACT, FeeDecimal, PositiveDecimal
 from orderdesk.model.enums import Liquidity
 from orderdesk.model.ids import FILL_ID, ORDER_ID, generate_fill_id
 from orderdesk.model.timestamps import UtcDatetime, aware_or_none
@@ -56,7 +56,7 @@ class Fill(BaseModel):
     @property
     def notional(self) -> Decimal:
         """Quantity times price, exact."""
-        return self.quantity * self.price
+        return EXACT.multiply(self.quantity, self.price)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +100,16 @@ class OrderFills:
         if fill.trade_id in self._by_trade:
             raise ValueError(f"trade {fill.trade_id!r} is already recorded")
         self._by_trade[fill.trade_id] = fill
-        self.filled_quantity += fill.quantity
-        self.notional += fill.quantity * fill.price
+        add = EXACT.add
+        self.filled_quantity = add(self.filled_quantity, fill.quantity)
+        self.notional = add(self.notional, EXACT.multiply(fill.quantity, fill.price))
         if fill.fee_asset is not None:
-            self._fees[fill.fee_asset] = self._fees.get(fill.fee_asset, _ZERO) + fill.fee
+            self._fees[fill.fee_asset] = add(self._fees.get(fill.fee_asset, _ZERO), fill.fee)
 
     @property
     def remaining_quantity(self) -> Decimal:
         """Order quantity not yet filled."""
-        return self.quantity - self.filled_quantity
+        return EXACT.subtract(self.quantity, self.filled_quantity)
 
     @property
     def average_fill_price(self) -> Decimal | None:
