@@ -82,7 +82,9 @@ def test_vwap_is_the_exact_quotient_to_40_significant_digits(
     assert abs(Fraction(average) - exact) <= Fraction(abs(average)) * Fraction(
         1, 10 ** (VWAP_PRECISION - 1)
     )
-    assert fills.notional == sum((Decimal(q) * Decimal(p) for q, p in pieces), Decimal(0))
+    assert Fraction(fills.notional) == sum(
+        (Fraction(q) * Fraction(p) for q, p in pieces), Fraction(0)
+    )
 
 
 def test_fill_json_round_trip() -> None:

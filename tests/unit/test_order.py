@@ -52,7 +52,7 @@ class TestOrderCreation:
         assert order.connector_order_id is None
         assert order.time_in_force is TimeInForce.GTC
 
-    def test_status_defaults_to_pending_and_updated_at_to_created_at(self) -> None:
+    def test_status_defaults_to_pending(self) -> None:
         order = Order.model_validate(
             {
                 "parent_group_id": GROUP,
@@ -61,10 +61,10 @@ class TestOrderCreation:
                 "order_type": "MARKET",
                 "quantity": "2.0",
                 "created_at": T0,
+                "updated_at": T0,
             }
         )
         assert order.status is OrderStatus.PENDING
-        assert order.updated_at == T0
 
 
 class TestOrderIdValidation:
@@ -92,6 +92,11 @@ class TestOrderIdValidation:
     def test_rejects_ids_off_the_004_pattern(self, bad: str) -> None:
         with pytest.raises(ValidationError) as caught:
             limit_order(order_id=bad)
+        assert caught.value.errors()[0]["loc"] == ("order_id",)
+
+    def test_an_explicit_empty_id_is_refused(self) -> None:
+        with pytest.raises(ValidationError) as caught:
+            limit_order(order_id="")
         assert caught.value.errors()[0]["loc"] == ("order_id",)
 
     def test_rejects_group_id_without_exg_prefix(self) -> None:
@@ -187,11 +192,16 @@ class TestCrossFieldRules:
 
     def test_naive_datetimes_are_rejected(self) -> None:
         naive = datetime(2025, 12, 1, 15, 0)
-        with pytest.raises(ValidationError, match="naive") as caught:
+        with pytest.raises(ValidationError) as caught:
             limit_order(created_at=naive, updated_at=T0)
-        assert caught.value.errors()[0]["loc"] == ("created_at",)
-        with pytest.raises(ValidationError, match="naive"):
+        assert [(e["loc"], e["type"]) for e in caught.value.errors()] == [
+            (("created_at",), "timezone_aware")
+        ]
+        with pytest.raises(ValidationError) as caught:
             Order.model_validate({**NEW_LIMIT_ORDER, "updated_at": "2025-12-01T15:00:00"})
+        assert [(e["loc"], e["type"]) for e in caught.value.errors()] == [
+            (("updated_at",), "timezone_aware")
+        ]
 
     def test_aware_datetimes_are_stored_in_utc(self) -> None:
         plus_two = timezone(timedelta(hours=2))

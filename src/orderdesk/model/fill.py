@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from orderdesk.model.decimals import EXACT, FeeDecimal, PositiveDecimal
 from orderdesk.model.enums import Liquidity
 from orderdesk.model.ids import FILL_ID, ORDER_ID, generate_fill_id
-from orderdesk.model.timestamps import UtcDatetime, aware_or_none
+from orderdesk.model.timestamps import UtcDatetime
 
 __all__ = ["VWAP_PRECISION", "Fill", "FillSummary", "OrderFills"]
 
@@ -28,7 +28,8 @@ class Fill(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    fill_id: str = Field(default="", pattern=f"^{FILL_ID.pattern}$", validate_default=True)
+    # Like Order.order_id: the empty default is replaced from executed_at by the validator.
+    fill_id: str = Field(default="", pattern=f"^{FILL_ID.pattern}$")
     order_id: str = Field(pattern=f"^{ORDER_ID.pattern}$")
     trade_id: str = Field(min_length=1, max_length=128)
     quantity: PositiveDecimal
@@ -38,19 +39,12 @@ class Fill(BaseModel):
     liquidity: Liquidity | None = None
     executed_at: UtcDatetime
 
-    @model_validator(mode="before")
-    @classmethod
-    def _default_id(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "fill_id" not in data:
-            at = aware_or_none(data.get("executed_at"))
-            if at is not None:
-                data = {**data, "fill_id": generate_fill_id(at)}
-        return data
-
     @model_validator(mode="after")
     def _check_fee(self) -> Self:
         if self.fee != 0 and self.fee_asset is None:
             raise ValueError("a non-zero fee needs its fee_asset")
+        if not self.fill_id:  # frozen: set once, here, before anyone sees the instance
+            self.__dict__["fill_id"] = generate_fill_id(self.executed_at)
         return self
 
     @property

@@ -24,6 +24,7 @@ def make_order(**overrides: Any) -> Order:
         "quantity": Decimal(1),
         "price": Decimal(100),
         "created_at": T0,
+        "updated_at": overrides.get("created_at", T0),
     }
     fields.update(overrides)
     return Order(**fields)
