@@ -19,7 +19,7 @@ def test_readme_has_python_examples() -> None:
 def test_readme_examples_run() -> None:
     for block in python_blocks():
         namespace: dict[str, object] = {}
-        exec(compile(block, str(README), "exec"), namespace)  # noqa: S102
+        exec(compile(block, str(README), "exec"), namespace)
         order = namespace.get("order")
         if order is not None:
             fills = namespace["fills"]
