@@ -266,3 +266,24 @@ class TestDecimalFields:
         error = caught.value.errors()[0]
         assert error["loc"] == ("quantity",)
         assert error["input"] is bad or error["input"] == bad
+
+
+class TestDecimalMessages:
+    @pytest.mark.parametrize(
+        ("bad", "message"),
+        [
+            ("1.0000000000000000001", "more than 18 decimal places"),
+            ("123456789012345678901", "more than 20 integer digits"),
+            ("-5", "must be greater than 0"),
+            ("0", "must be greater than 0"),
+            ("1e3", "is not a decimal string of the form"),
+            (0.5, "is a float; give a str, int or Decimal"),
+        ],
+    )
+    def test_the_error_says_what_is_wrong_with_the_value(self, bad: object, message: str) -> None:
+        with pytest.raises(ValidationError) as caught:
+            limit_order(price=bad)
+        (error,) = caught.value.errors()
+        assert error["loc"] == ("price",)
+        assert message in error["msg"]
+        assert repr(bad) in error["msg"]

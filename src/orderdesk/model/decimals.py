@@ -64,12 +64,29 @@ def _checked(value: Decimal, raw: object) -> Decimal:
     return value
 
 
+_PLAIN = re.compile(r"-?([0-9]+)(?:\.([0-9]+))?")
+
+
+def _diagnose(raw: str, shape: str) -> str:
+    """Say what is wrong with a decimal string that failed its pattern."""
+    plain = _PLAIN.fullmatch(raw)
+    if plain is not None:
+        whole, fraction = plain.groups()
+        if fraction is not None and len(fraction) > MAX_SCALE:
+            return f"{raw!r} has more than {MAX_SCALE} decimal places"
+        if len(whole) > MAX_INTEGER_DIGITS:
+            return f"{raw!r} has more than {MAX_INTEGER_DIGITS} integer digits"
+        if raw.startswith("-"):
+            return f"{raw!r} must be greater than 0"
+    return f"{raw!r} is not a decimal string of the form {shape}"
+
+
 def _parse(raw: object, pattern: re.Pattern[str], shape: str) -> Decimal:
     kind = type(raw)
     if kind is str:
         assert isinstance(raw, str)
         if pattern.fullmatch(raw) is None:
-            raise ValueError(f"{raw!r} is not a decimal string of the form {shape}")
+            raise ValueError(_diagnose(raw, shape))
         value = Decimal(raw)
         if value.is_zero() and raw.startswith("-"):
             raise ValueError(f"{raw!r} is a negative zero")
