@@ -11,10 +11,11 @@ binance    ``[A-Za-z0-9._:/-]{1,36}``                   unchanged
 bybit      ``[A-Za-z0-9_-]{1,36}``                      unchanged
 paper      as binance                                  unchanged
 okx        ``[A-Za-z0-9]{1,32}``                        ``ORD20251201150000a1b2c3d4``
-kraken     UUID, 32 hex digits, or 18 characters       ``0000000000` `20251201150000a1b2c3d4``
+kraken     UUID, 32 hex digits, or 18 characters       32 hex digits (below)
 =========  ==========================================  ==============================
 
-(The kraken form is one 32-hex-digit string: ten zeros, the 14 time digits, the 8 hex.)
+The kraken form is ten zeros, the 14 time digits and the 8 hex digits:
+``000000000020251201150000a1b2c3d4``.
 """
 
 from __future__ import annotations
