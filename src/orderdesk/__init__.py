@@ -7,12 +7,17 @@ duplicates an order or a fill, and reports how well each order was executed.
 
 from orderdesk.errors import (
     AckConflict,
+    Banned,
     FillConflict,
     IntegrityAlarm,
     InvalidTransition,
     LifecycleError,
+    NotSent,
     OrderdeskError,
+    OutcomeUnknown,
     Overfill,
+    RateLimited,
+    VenueError,
 )
 from orderdesk.model import (
     TRANSITIONS,
@@ -41,6 +46,21 @@ from orderdesk.model import (
     generate_order_id,
     generate_plan_id,
 )
+from orderdesk.model.venue import (
+    Balance,
+    CancelOutcome,
+    CancelResult,
+    ExecutionReport,
+    Market,
+    RejectCode,
+    ReportKind,
+    SubmitRequest,
+    SubmitResult,
+    VenueFill,
+    VenueOrder,
+    to_event,
+)
+from orderdesk.ports import Clock, Connector
 
 __version__ = "0.1.0"
 
@@ -79,3 +99,27 @@ __all__ = [
     "generate_order_id",
     "generate_plan_id",
 ]
+
+# The venue boundary (the paper-exchange issue): one block, merged into the sorted list.
+__all__ += [
+    "Balance",
+    "Banned",
+    "CancelOutcome",
+    "CancelResult",
+    "Clock",
+    "Connector",
+    "ExecutionReport",
+    "Market",
+    "NotSent",
+    "OutcomeUnknown",
+    "RateLimited",
+    "RejectCode",
+    "ReportKind",
+    "SubmitRequest",
+    "SubmitResult",
+    "VenueError",
+    "VenueFill",
+    "VenueOrder",
+    "to_event",
+]
+__all__.sort()

@@ -10,11 +10,21 @@
             ├── FillConflict            same trade id, different quantity or price
             └── AckConflict             a second ack names a different venue order id
 
+    OrderdeskError
+    └── VenueError                      talking to a venue failed (not a venue's "no")
+        ├── NotSent                     provably never reached the venue: safe to resend
+        ├── OutcomeUnknown              sent, no usable answer (timeout, 5xx, lost reply):
+        │                               the order is IN_DOUBT; query, never resend blindly
+        ├── RateLimited                 429: refused unprocessed; retry after retry_after
+        └── Banned                      418: kept calling after a 429; banned for retry_after
+
 Bad input (a float price, a naive datetime, a malformed id) is rejected by the models with
 ``pydantic.ValidationError``, which is a ``ValueError``: it is the caller's mistake, not a
 broken contract inside orderdesk, and it names the field and the offending value.
 
 Outcomes at a venue (a rejected order, an expired one) are *events*, never exceptions.
+Transport failures are exceptions, classified by what they prove about the request: a
+:class:`NotSent` request changed nothing, an :class:`OutcomeUnknown` one may have.
 """
 
 from __future__ import annotations
@@ -28,6 +38,9 @@ __all__ = [
     "OrderdeskError",
     "Overfill",
 ]
+
+# Venue errors (the paper-exchange issue); kept as one block.
+__all__ += ["Banned", "NotSent", "OutcomeUnknown", "RateLimited", "VenueError"]
 
 
 class OrderdeskError(Exception):
@@ -83,3 +96,44 @@ class AckConflict(IntegrityAlarm):
         super().__init__(
             f"order {order_id}: acked as venue order {known!r}, now reported as {reported!r}"
         )
+
+
+# --- Venue errors ------------------------------------------------------------------------
+
+
+class VenueError(OrderdeskError):
+    """A request to a venue failed in transport; the subclass says what is known about it."""
+
+    def __init__(self, venue: str, operation: str, detail: str) -> None:
+        self.venue = venue
+        self.operation = operation
+        self.detail = detail
+        super().__init__(f"{venue} {operation}: {detail}")
+
+
+class NotSent(VenueError):
+    """The request provably never reached the venue (connection refused): resend it as is."""
+
+
+class OutcomeUnknown(VenueError):
+    """The request may have been processed; nothing says whether (timeout, 5xx, lost reply).
+
+    A submit that ends here leaves the order IN_DOUBT: resolve it by querying, never by
+    resending blindly and never by declaring it rejected.
+    """
+
+
+class RateLimited(VenueError):
+    """The venue refused the request unprocessed (HTTP 429); wait ``retry_after`` seconds."""
+
+    def __init__(self, venue: str, operation: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(venue, operation, f"rate limited; retry after {retry_after:g} s")
+
+
+class Banned(VenueError):
+    """The venue bans the client (HTTP 418) for ignoring a 429; unprocessed, wait it out."""
+
+    def __init__(self, venue: str, operation: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(venue, operation, f"banned; retry after {retry_after:g} s")

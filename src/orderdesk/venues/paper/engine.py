@@ -1,0 +1,378 @@
+"""The engine of the paper venue: matching, settlement, expiry and execution reports.
+
+Determinism: time comes only from the injected clock, randomness only from ``random.Random``
+seeded with ``seed`` (latency) and ``(seed, account)`` (faults); venue order ids and trade
+ids are counters. The same seed, feed and requests give byte-identical reports.
+
+Every asset is conserved: a fill against the feed's depth trades with the ``@house``
+account (the rest of the market, allowed to go negative) and every fee goes to the fees
+collected, so :meth:`Engine.supply` never changes after the deposits.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from orderdesk.model import (
+    ExecutionReport,
+    Liquidity,
+    Market,
+    OrderStatus,
+    OrderType,
+    ReportKind,
+    TimeInForce,
+    VenueFill,
+)
+from orderdesk.ports import Clock
+from orderdesk.venues.paper.faults import Faults, RateGate
+from orderdesk.venues.paper.fees import FeeRates, FeeSchedule
+from orderdesk.venues.paper.latency import LatencyModel
+from orderdesk.venues.paper.matching import SymbolBook, Take
+from orderdesk.venues.paper.outbox import Entry, Outbox
+from orderdesk.venues.paper.records import OrderRecord, Wallet
+
+__all__ = ["HOUSE", "Account", "Engine"]
+
+HOUSE = "@house"
+"""The account on the other side of every fill against the feed's depth."""
+
+_ZERO = Decimal(0)
+_MAKER, _TAKER = Liquidity.MAKER, Liquidity.TAKER
+_FILLED, _PART = OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED
+_CANCELLED, _EXPIRED = OrderStatus.CANCELLED, OrderStatus.EXPIRED
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class Account:
+    """One account at the venue: wallets, tier, faults and the state behind its queries."""
+
+    __slots__ = (
+        "closed",
+        "faults",
+        "fills",
+        "gate",
+        "name",
+        "open",
+        "outbox",
+        "pending_fills",
+        "rates",
+        "rng",
+        "seq",
+        "wallets",
+    )
+
+    def __init__(self, name: str, rates: FeeRates, faults: Faults, rng: random.Random) -> None:
+        self.name = name
+        self.rates = rates
+        self.faults = faults
+        self.rng = rng
+        self.gate = RateGate(faults)
+        self.wallets: dict[str, Wallet] = {}
+        self.open: dict[str, OrderRecord] = {}
+        self.closed: dict[str, list[OrderRecord]] = {}
+        self.fills: dict[str, list[VenueFill]] = {}
+        self.outbox = Outbox()
+        self.pending_fills: dict[str, list[Entry]] = {}
+        self.seq = 0
+
+    def wallet(self, asset: str) -> Wallet:
+        """Return the wallet of ``asset``, creating an empty one."""
+        wallet = self.wallets.get(asset)
+        if wallet is None:
+            wallet = self.wallets[asset] = Wallet()
+        return wallet
+
+
+class Engine:
+    """Matching, settlement and reports: what the venue does on its own."""
+
+    def __init__(
+        self,
+        markets: Iterable[Market],
+        *,
+        clock: Clock,
+        seed: int,
+        fees: FeeSchedule,
+        latency: LatencyModel,
+    ) -> None:
+        self.fees = fees
+        self.latency = latency
+        self._clock = clock
+        self._seed = seed
+        self._rng = random.Random(seed)
+        self._markets = {market.symbol: market for market in markets}
+        self._books = {symbol: SymbolBook(market) for symbol, market in self._markets.items()}
+        self._accounts: dict[str, Account] = {}
+        self._expiries: list[tuple[datetime, int, OrderRecord]] = []
+        self._trade_seq: dict[str, int] = dict.fromkeys(self._markets, 0)
+        self._fees_collected: dict[str, Decimal] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self._now = clock.now()
+        self._house = self._open(HOUSE, Faults())
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the venue reads."""
+        return self._clock
+
+    @property
+    def markets(self) -> Mapping[str, Market]:
+        """The markets by symbol."""
+        return self._markets
+
+    def _open(self, name: str, faults: Faults, tier: str | None = None) -> Account:
+        rates = self.fees.rates(tier or self.fees.default_tier)
+        account = Account(name, rates, faults, random.Random(f"{self._seed}:{name}"))
+        self._accounts[name] = account
+        return account
+
+    def add_listener(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` whenever reports may have become due."""
+        self._listeners.append(callback)
+
+    def remove_listener(self, callback: Callable[[], None]) -> None:
+        """Stop calling ``callback``."""
+        self._listeners.remove(callback)
+
+    # -- market data and time --------------------------------------------------------------
+
+    def on_quote(
+        self,
+        symbol: str,
+        bids: Iterable[tuple[Decimal, Decimal]],
+        asks: Iterable[tuple[Decimal, Decimal]],
+    ) -> None:
+        """Replace the feed's depth of ``symbol`` (best first) and match what it crosses."""
+        self._tick()
+        book = self._books[symbol]
+        book.feed_bids = [[p, q] for p, q in bids]
+        book.feed_asks = [[p, q] for p, q in asks]
+        for order, quantity in book.cross_quote():
+            self._maker_fill(order, quantity)
+        self._trigger(book, book.best_feed(bid=False), book.best_feed(bid=True))
+        self._notify()
+
+    def on_trade(self, symbol: str, price: Decimal, quantity: Decimal) -> None:
+        """Record a market trade print and fill the resting orders it crosses."""
+        self._tick()
+        book = self._books[symbol]
+        book.last_price = price
+        for order, filled in book.cross_trade(price, quantity):
+            self._maker_fill(order, filled)
+        self._trigger(book, price, price)
+        self._notify()
+
+    def advance(self) -> None:
+        """Catch up with the clock: expire GTD orders and release reports now due."""
+        self._tick()
+        self._notify()
+
+    def _tick(self) -> datetime:
+        now = self._now = self._clock.now()
+        expiries = self._expiries
+        while expiries and expiries[0][0] <= now:
+            order = heapq.heappop(expiries)[2]
+            if order.is_open:
+                self._close(order, _EXPIRED)
+        return now
+
+    def _trigger(self, book: SymbolBook, high: Decimal | None, low: Decimal | None) -> None:
+        for order in book.triggered_stops(high, low):
+            order.triggered = True
+            self._work(order, book, None)
+
+    # -- matching and settlement -----------------------------------------------------------
+
+    def _work(self, order: OrderRecord, book: SymbolBook, plan: list[Take] | None) -> None:
+        """Match a live order as a taker, then rest, expire or finish what is left."""
+        if plan is None:
+            limit = order.price if order.order_type is not OrderType.MARKET else None
+            plan = book.plan_take(buying=order.is_buy, quantity=order.remaining, limit=limit)
+        tif = order.time_in_force
+        if tif is TimeInForce.FOK and sum((t.quantity for t in plan), _ZERO) < order.remaining:
+            self._close(order, _EXPIRED)
+            return
+        for take in plan:
+            trade_id = self._trade_id(order.symbol)
+            maker = take.maker
+            if maker is None:
+                level = take.level
+                assert level is not None
+                level[1] -= take.quantity
+                self._house_trade(book.market, order.is_buy, take.quantity, take.price)
+            else:
+                self._fill(maker, take.quantity, take.price, _MAKER, trade_id)
+            self._fill(order, take.quantity, take.price, _TAKER, trade_id)
+        if not order.is_open:
+            return
+        if order.order_type is OrderType.MARKET or not order.is_resting_kind:
+            self._close(order, _EXPIRED)  # IOC/FOK/market remainder: Binance says EXPIRED
+            return
+        (book.bids if order.is_buy else book.asks).add(order)
+        order.resting = True
+
+    def _maker_fill(self, order: OrderRecord, quantity: Decimal) -> None:
+        """Fill a working order at its own price against the house."""
+        price = order.price
+        assert price is not None
+        market = self._markets[order.symbol]
+        self._house_trade(market, order.is_buy, quantity, price)
+        self._fill(order, quantity, price, _MAKER, self._trade_id(order.symbol))
+
+    def _trade_id(self, symbol: str) -> str:
+        self._trade_seq[symbol] += 1
+        return str(self._trade_seq[symbol])
+
+    def _house_trade(
+        self, market: Market, user_buys: bool, quantity: Decimal, price: Decimal
+    ) -> None:
+        house = self._house
+        base, quote = house.wallet(market.base_asset), house.wallet(market.quote_asset)
+        if user_buys:
+            base.free -= quantity
+            quote.free += quantity * price
+        else:
+            base.free += quantity
+            quote.free -= quantity * price
+
+    def _fill(
+        self,
+        order: OrderRecord,
+        quantity: Decimal,
+        price: Decimal,
+        liquidity: Liquidity,
+        trade_id: str,
+    ) -> None:
+        acct = self._accounts[order.account]
+        market = self._markets[order.symbol]
+        notional = quantity * price
+        base = acct.wallet(market.base_asset)
+        quote = acct.wallet(market.quote_asset)
+        if order.is_buy:
+            # A limit buy locked quantity x limit price; the price paid may be better.
+            locked = notional if order.order_type is OrderType.MARKET else quantity * order.price  # type: ignore[operator]
+            quote.locked -= locked
+            quote.free += locked - notional
+            order.reserved -= locked
+            fee = self.fees.fee(acct.rates, liquidity, quantity)
+            base.free += quantity - fee
+            fee_asset = market.base_asset
+        else:
+            base.locked -= quantity
+            order.reserved -= quantity
+            fee = self.fees.fee(acct.rates, liquidity, notional)
+            quote.free += notional - fee
+            fee_asset = market.quote_asset
+        collected = self._fees_collected
+        collected[fee_asset] = collected.get(fee_asset, _ZERO) + fee
+        order.filled += quantity
+        order.notional += notional
+        order.updated_at = self._now
+        order.status = _FILLED if order.filled == order.quantity else _PART
+        fill = VenueFill(
+            trade_id=trade_id,
+            venue_order_id=order.venue_order_id,
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=order.side,
+            quantity=quantity,
+            price=price,
+            fee=fee,
+            fee_asset=fee_asset,
+            liquidity=liquidity,
+            executed_at=self._now,
+        )
+        acct.fills.setdefault(order.symbol, []).append(fill)
+        entry = self._schedule(
+            acct,
+            order,
+            self._report(acct, order, ReportKind.FILL, fill),
+            self.latency.report_delay(self._rng),
+        )
+        if acct.faults.fill_after_cancel:
+            acct.pending_fills.setdefault(order.venue_order_id, []).append(entry)
+        if order.status is _FILLED:
+            self._close(order, _FILLED)
+
+    def _close(self, order: OrderRecord, status: OrderStatus) -> Entry | None:
+        """Finish ``order``: out of the book, reservation released; report unless filled."""
+        acct = self._accounts[order.account]
+        order.status = status
+        order.closed_at = order.updated_at = self._now
+        if order.resting:
+            book = self._books[order.symbol]
+            (book.bids if order.is_buy else book.asks).remove(order)
+            order.resting = False
+        if order.reserved:
+            market = self._markets[order.symbol]
+            wallet = acct.wallet(market.quote_asset if order.is_buy else market.base_asset)
+            wallet.locked -= order.reserved
+            wallet.free += order.reserved
+            order.reserved = _ZERO
+        del acct.open[order.venue_order_id]
+        acct.closed.setdefault(order.symbol, []).append(order)
+        if status is _FILLED:
+            acct.pending_fills.pop(order.venue_order_id, None)
+            return None
+        kind = ReportKind.CANCELLED if status is _CANCELLED else ReportKind.EXPIRED
+        report = self._report(acct, order, kind)
+        if status is _EXPIRED:
+            acct.pending_fills.pop(order.venue_order_id, None)
+        return self._schedule(acct, order, report, self.latency.report_delay(self._rng))
+
+    def supply(self) -> dict[str, Decimal]:
+        """Return every asset's total over all accounts (the house too) plus fees collected."""
+        total: dict[str, Decimal] = dict(self._fees_collected)
+        for account in self._accounts.values():
+            for asset, wallet in account.wallets.items():
+                total[asset] = total.get(asset, _ZERO) + wallet.free + wallet.locked
+        return dict(sorted(total.items()))
+
+    def fees_collected(self) -> dict[str, Decimal]:
+        """Return the fees the venue has charged, by asset."""
+        return dict(sorted(self._fees_collected.items()))
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def _report(
+        self, acct: Account, order: OrderRecord, kind: ReportKind, fill: VenueFill | None = None
+    ) -> ExecutionReport:
+        acct.seq += 1
+        return ExecutionReport(
+            seq=acct.seq,
+            kind=kind,
+            at=self._now,
+            venue_order_id=order.venue_order_id,
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            status=OrderStatus.OPEN if kind is ReportKind.ACK else order.status,
+            filled_quantity=_ZERO if kind is ReportKind.ACK else order.filled,
+            fill=fill,
+        )
+
+    def _schedule(
+        self, acct: Account, order: OrderRecord, report: ExecutionReport, delay: timedelta
+    ) -> Entry:
+        due = self._now + delay
+        faults = acct.faults
+        if faults.reorder_reports and acct.rng.random() < faults.reorder_reports:
+            # Held back without moving the order's watermark: later reports overtake it.
+            window = faults.reorder_window // _MICROSECOND
+            due += _MICROSECOND * (1 + acct.rng.randrange(max(window, 1)))
+        else:
+            due = max(due, order.last_due)  # jitter never reorders one order's reports
+            order.last_due = due
+        entry = acct.outbox.push(due, report)
+        if faults.duplicate_reports and acct.rng.random() < faults.duplicate_reports:
+            acct.outbox.push(due, report)
+        return entry
+
+    def _notify(self) -> None:
+        for callback in self._listeners:
+            callback()

@@ -1,0 +1,335 @@
+"""PaperExchange: the venue's request API on top of its engine.
+
+One instance holds markets, accounts with their wallets, every order and fill, and each
+account's queue of execution reports. Callers reach it through
+:class:`~orderdesk.venues.paper.connector.PaperConnector` (the async ``Connector`` of one
+account, with its wire faults) or the loopback server; a backtest drives its market data with
+:class:`~orderdesk.venues.paper.feeds.Replay`. Matching, settlement and reports live in
+:mod:`orderdesk.venues.paper.engine`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from orderdesk.model import (
+    Balance,
+    CancelOutcome,
+    CancelResult,
+    ExecutionReport,
+    Market,
+    OrderStatus,
+    OrderType,
+    RejectCode,
+    ReportKind,
+    SubmitRequest,
+    SubmitResult,
+    VenueFill,
+    VenueOrder,
+)
+from orderdesk.ports import Clock
+from orderdesk.venues.paper.engine import HOUSE, Account, Engine
+from orderdesk.venues.paper.faults import Faults
+from orderdesk.venues.paper.fees import DEFAULT_FEES, FeeSchedule
+from orderdesk.venues.paper.latency import LatencyModel
+from orderdesk.venues.paper.matching import SymbolBook, Take
+from orderdesk.venues.paper.outbox import Entry
+from orderdesk.venues.paper.records import OrderRecord
+
+__all__ = ["CLIENT_ORDER_ID", "HOUSE", "ClientIdScope", "PaperExchange"]
+
+CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,36}")
+"""Binance's client order id: 1-36 ASCII letters, digits, ``-`` and ``_``."""
+
+_ZERO = Decimal(0)
+_CANCELLED = OrderStatus.CANCELLED
+
+
+class ClientIdScope(StrEnum):
+    """How long a client order id stays taken at the venue."""
+
+    OPEN = "OPEN"  # only while the order works (Binance spot): a resend of a filled order passes
+    FOREVER = "FOREVER"
+
+
+class PaperExchange(Engine):
+    """A simulated spot venue with a real matching engine."""
+
+    def __init__(
+        self,
+        markets: Iterable[Market],
+        *,
+        clock: Clock,
+        seed: int = 0,
+        fees: FeeSchedule = DEFAULT_FEES,
+        latency: LatencyModel | None = None,
+        client_id_scope: ClientIdScope = ClientIdScope.OPEN,
+        name: str = "paper",
+    ) -> None:
+        super().__init__(
+            markets, clock=clock, seed=seed, fees=fees, latency=latency or LatencyModel()
+        )
+        self.name = name
+        self.client_id_scope = client_id_scope
+        self._orders: dict[str, OrderRecord] = {}
+        self._by_client: dict[tuple[str, str], OrderRecord] = {}
+        self._order_seq = 0
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def open_account(
+        self,
+        name: str,
+        deposits: Mapping[str, Decimal],
+        *,
+        tier: str | None = None,
+        faults: Faults | None = None,
+    ) -> None:
+        """Create account ``name`` holding ``deposits``, on fee ``tier``, with ``faults``."""
+        if name in self._accounts:
+            raise ValueError(f"account {name!r} already exists")
+        account = self._open(name, faults or Faults(), tier)
+        for asset, amount in deposits.items():
+            if type(amount) is not Decimal or amount < 0:
+                raise ValueError(f"deposit of {asset} must be a Decimal >= 0")
+            account.wallet(asset).free += amount
+
+    def account(self, name: str) -> Account:
+        """Return account ``name``; raise ``KeyError`` if it does not exist."""
+        return self._accounts[name]
+
+    # -- order entry -----------------------------------------------------------------------
+
+    def submit(self, account: str, request: SubmitRequest) -> SubmitResult:
+        """Validate, accept and match ``request`` for ``account``; a refusal is a result."""
+        now = self._tick()
+        acct = self._accounts[account]
+        book = self._books.get(request.symbol)
+        if book is None:
+            return _rejected(request, now, RejectCode.UNKNOWN_SYMBOL, "unknown symbol")
+        code, text = self._validate(acct, book, request, now)
+        if code is not None:
+            return _rejected(request, now, code, text)
+        market = book.market
+        buying = request.side.value == "BUY"
+        plan: list[Take] | None = None
+        if request.order_type is OrderType.MARKET:
+            plan = book.plan_take(buying=buying, quantity=request.quantity, limit=None)
+            need = sum((t.price * t.quantity for t in plan), _ZERO) if buying else request.quantity
+        else:
+            assert request.price is not None
+            need = request.quantity * request.price if buying else request.quantity
+        wallet = acct.wallet(market.quote_asset if buying else market.base_asset)
+        if wallet.free < need:
+            return _rejected(request, now, RejectCode.INSUFFICIENT_BALANCE, "insufficient balance")
+        self._order_seq += 1
+        order = OrderRecord(str(self._order_seq), account, request, now)
+        wallet.free -= need
+        wallet.locked += need
+        order.reserved = need
+        self._orders[order.venue_order_id] = order
+        self._by_client[account, request.client_order_id] = order
+        acct.open[order.venue_order_id] = order
+        fills = acct.fills.setdefault(order.symbol, [])
+        first_fill = len(fills)
+        faults = acct.faults
+        ack = self._report(acct, order, ReportKind.ACK)
+        ack_delay = self.latency.ack_delay(self._rng)
+        hold_ack = faults.fill_before_ack and acct.rng.random() < faults.fill_before_ack
+        if not hold_ack:
+            self._schedule(acct, order, ack, ack_delay)
+        if order.expire_at is not None:
+            heapq.heappush(self._expiries, (order.expire_at, self._order_seq, order))
+        if order.triggered or book.would_trigger(order):
+            order.triggered = True
+            self._work(order, book, plan)
+        else:
+            book.add_stop(order)
+        if hold_ack:
+            # The ACK goes out after whatever this submit produced: "fill before ack".
+            acct.outbox.push(max(order.last_due, now + ack_delay), ack)
+        self._notify()
+        made = tuple(f for f in fills[first_fill:] if f.venue_order_id == order.venue_order_id)
+        return SubmitResult(
+            client_order_id=request.client_order_id,
+            status=order.status,
+            at=now,
+            venue_order_id=order.venue_order_id,
+            fills=made,
+        )
+
+    def _validate(
+        self, acct: Account, book: SymbolBook, request: SubmitRequest, now: datetime
+    ) -> tuple[RejectCode | None, str]:
+        if CLIENT_ORDER_ID.fullmatch(request.client_order_id) is None:
+            return RejectCode.INVALID_CLIENT_ORDER_ID, "client order id is not [A-Za-z0-9_-]{1,36}"
+        known = self._by_client.get((acct.name, request.client_order_id))
+        if known is not None and (self.client_id_scope is ClientIdScope.FOREVER or known.is_open):
+            return RejectCode.DUPLICATE_CLIENT_ORDER_ID, "duplicate client order id"
+        if request.expire_at is not None and request.expire_at <= now:
+            return RejectCode.INVALID_ORDER, "expire_at has already passed"
+        market = book.market
+        if request.stop_price is not None and request.stop_price % market.tick_size:
+            return RejectCode.PRICE_NOT_ON_TICK, "stop price is not a multiple of the tick size"
+        code = market.violation(request.quantity, request.price)
+        if code is None and request.order_type is OrderType.MARKET:
+            reference = book.reference_price(buying=request.side.value == "BUY")
+            if reference is not None and request.quantity * reference < market.min_notional:
+                code = RejectCode.BELOW_MIN_NOTIONAL
+        if code is not None:
+            return code, f"filter failure: {code.value}"
+        return None, ""
+
+    def cancel(
+        self,
+        account: str,
+        symbol: str,
+        *,
+        client_order_id: str | None = None,
+        venue_order_id: str | None = None,
+    ) -> CancelResult:
+        """Cancel an order of ``account``: CANCELLED, TOO_LATE (finished) or NOT_FOUND."""
+        now = self._tick()
+        acct = self._accounts[account]
+        order = self._find(account, symbol, client_order_id, venue_order_id)
+        if order is None:
+            return CancelResult(
+                CancelOutcome.NOT_FOUND,
+                now,
+                venue_order_id=venue_order_id,
+                client_order_id=client_order_id,
+            )
+        faults = acct.faults
+        if order.is_open and faults.cancel_too_late and acct.rng.random() < faults.cancel_too_late:
+            # The fill wins the race: the rest of the order executes at its limit price.
+            order.triggered = True
+            self._maker_fill(order, order.quantity - order.filled)
+        if not order.is_open:
+            self._notify()
+            return CancelResult(
+                CancelOutcome.TOO_LATE,
+                now,
+                order.venue_order_id,
+                order.client_order_id,
+                order.status,
+            )
+        entry = self._close(order, _CANCELLED)
+        if faults.fill_after_cancel and acct.rng.random() < faults.fill_after_cancel:
+            self._fills_after(acct, order, entry)
+        acct.pending_fills.pop(order.venue_order_id, None)
+        self._notify()
+        return CancelResult(
+            CancelOutcome.CANCELLED, now, order.venue_order_id, order.client_order_id, _CANCELLED
+        )
+
+    def _fills_after(self, acct: Account, order: OrderRecord, cancel: Entry | None) -> None:
+        if cancel is None:
+            return
+        due = cancel[0]
+        assert isinstance(due, datetime)
+        for entry in acct.pending_fills.get(order.venue_order_id, ()):
+            if entry[3]:
+                entry[3] = False
+                report = entry[2]
+                assert isinstance(report, ExecutionReport)
+                acct.outbox.push(due, report)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def find(
+        self,
+        account: str,
+        symbol: str,
+        *,
+        client_order_id: str | None = None,
+        venue_order_id: str | None = None,
+    ) -> OrderRecord | None:
+        """Return the venue's record of an order of ``account``, or ``None``."""
+        self._tick()
+        return self._find(account, symbol, client_order_id, venue_order_id)
+
+    def _find(
+        self, account: str, symbol: str, client_order_id: str | None, venue_order_id: str | None
+    ) -> OrderRecord | None:
+        if venue_order_id is not None:
+            order = self._orders.get(venue_order_id)
+            if order is not None and client_order_id not in (None, order.client_order_id):
+                return None
+        elif client_order_id is not None:
+            order = self._by_client.get((account, client_order_id))
+        else:
+            raise ValueError("name the order by client_order_id or venue_order_id")
+        if order is None or order.account != account or order.symbol != symbol:
+            return None  # another account's order is not found, never visible
+        return order
+
+    def query(
+        self,
+        account: str,
+        symbol: str,
+        *,
+        client_order_id: str | None = None,
+        venue_order_id: str | None = None,
+    ) -> VenueOrder | None:
+        """Return a snapshot of an order of ``account``, or ``None`` if unknown."""
+        order = self.find(
+            account, symbol, client_order_id=client_order_id, venue_order_id=venue_order_id
+        )
+        return None if order is None else order.snapshot()
+
+    def open_records(self, account: str, symbol: str | None = None) -> list[OrderRecord]:
+        """Return the working orders of ``account``, oldest first."""
+        self._tick()
+        orders = self._accounts[account].open.values()
+        return [o for o in orders if symbol is None or o.symbol == symbol]
+
+    def closed_records(self, account: str, symbol: str, since: datetime) -> list[OrderRecord]:
+        """Return the orders of ``account`` in ``symbol`` that finished at or after ``since``."""
+        self._tick()
+        closed = self._accounts[account].closed.get(symbol, [])
+        start = bisect_left(closed, since, key=_closed_at)
+        return closed[start:]
+
+    def fills_since(self, account: str, symbol: str, since: datetime) -> list[VenueFill]:
+        """Return the fills of ``account`` in ``symbol`` at or after ``since``, oldest first."""
+        self._tick()
+        fills = self._accounts[account].fills.get(symbol, [])
+        return fills[bisect_left(fills, since, key=_executed_at) :]
+
+    def balances(self, account: str) -> dict[str, Balance]:
+        """Return the balances of ``account`` by asset."""
+        wallets = self._accounts[account].wallets
+        return {a: Balance(a, w.free, w.locked) for a, w in sorted(wallets.items())}
+
+    def take_reports(self, account: str) -> list[ExecutionReport]:
+        """Remove and return the reports of ``account`` due by now, in delivery order."""
+        return self._accounts[account].outbox.take_due(self._clock.now())
+
+    def next_report_due(self, account: str) -> datetime | None:
+        """Return when the next queued report of ``account`` falls due, if any."""
+        return self._accounts[account].outbox.next_due()
+
+
+def _rejected(request: SubmitRequest, at: datetime, code: RejectCode, text: str) -> SubmitResult:
+    return SubmitResult(
+        client_order_id=request.client_order_id,
+        status=OrderStatus.REJECTED,
+        at=at,
+        reject_code=code,
+        reason=text,
+    )
+
+
+def _closed_at(order: OrderRecord) -> datetime:
+    assert order.closed_at is not None
+    return order.closed_at
+
+
+def _executed_at(fill: VenueFill) -> datetime:
+    return fill.executed_at

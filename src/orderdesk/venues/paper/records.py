@@ -1,0 +1,121 @@
+"""The venue's own mutable record of an order, and account wallets: the hot-path state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from orderdesk.model import (
+    TERMINAL_STATUSES,
+    OrderStatus,
+    OrderType,
+    Side,
+    SubmitRequest,
+    TimeInForce,
+    VenueOrder,
+)
+
+__all__ = ["OrderRecord", "Wallet"]
+
+_ZERO = Decimal(0)
+
+
+class OrderRecord:
+    """One order inside the venue. Only the exchange mutates it; callers get snapshots."""
+
+    __slots__ = (
+        "account",
+        "client_order_id",
+        "closed_at",
+        "created_at",
+        "expire_at",
+        "filled",
+        "is_buy",
+        "last_due",
+        "notional",
+        "order_type",
+        "price",
+        "quantity",
+        "reserved",
+        "resting",
+        "side",
+        "status",
+        "stop_price",
+        "symbol",
+        "time_in_force",
+        "triggered",
+        "updated_at",
+        "venue_order_id",
+    )
+
+    def __init__(
+        self, venue_order_id: str, account: str, request: SubmitRequest, at: datetime
+    ) -> None:
+        self.venue_order_id = venue_order_id
+        self.account = account
+        self.client_order_id = request.client_order_id
+        self.symbol = request.symbol
+        self.side = request.side
+        self.is_buy = request.side is Side.BUY
+        self.order_type = request.order_type
+        self.time_in_force = request.time_in_force
+        self.quantity = request.quantity
+        self.price = request.price
+        self.stop_price = request.stop_price
+        self.expire_at = request.expire_at
+        self.status = OrderStatus.OPEN
+        self.filled = _ZERO
+        self.notional = _ZERO
+        self.reserved = _ZERO
+        self.resting = False
+        self.triggered = request.order_type is not OrderType.STOP_LIMIT
+        self.created_at = at
+        self.updated_at = at
+        self.closed_at: datetime | None = None
+        self.last_due = at
+
+    @property
+    def remaining(self) -> Decimal:
+        """Quantity still to fill."""
+        return self.quantity - self.filled
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the order still works."""
+        return self.status not in TERMINAL_STATUSES
+
+    @property
+    def is_resting_kind(self) -> bool:
+        """Whether what is left of the order may rest in the book after matching."""
+        tif = self.time_in_force
+        return tif is TimeInForce.GTC or tif is TimeInForce.GTD
+
+    def snapshot(self) -> VenueOrder:
+        """Return the order as the immutable value callers see."""
+        return VenueOrder(
+            venue_order_id=self.venue_order_id,
+            client_order_id=self.client_order_id,
+            symbol=self.symbol,
+            side=self.side,
+            order_type=self.order_type,
+            time_in_force=self.time_in_force,
+            quantity=self.quantity,
+            price=self.price,
+            stop_price=self.stop_price,
+            status=self.status,
+            filled_quantity=self.filled,
+            filled_notional=self.notional,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            expire_at=self.expire_at,
+        )
+
+
+class Wallet:
+    """One asset of one account: ``free`` and ``locked`` (reserved by working orders)."""
+
+    __slots__ = ("free", "locked")
+
+    def __init__(self, free: Decimal = _ZERO) -> None:
+        self.free = free
+        self.locked = _ZERO

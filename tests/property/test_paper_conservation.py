@@ -1,0 +1,105 @@
+"""Conservation: whatever is traded, every asset's total over all accounts plus fees is fixed.
+
+Also: no account's free or locked balance ever goes negative, and what is locked is exactly
+what the account's working orders reserve.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from orderdesk.model import OrderType, Side, SubmitRequest, TimeInForce
+from orderdesk.venues.paper import Faults, PaperExchange
+from tests.unit.paper_setup import START, D, venue
+
+TICK, STEP = D("0.01"), D("0.001")
+prices = st.integers(min_value=9_900, max_value=10_100)  # in ticks: 99.00 .. 101.00
+sizes = st.integers(min_value=10, max_value=3_000)  # in steps: 0.010 .. 3.000
+accounts = st.sampled_from(["alice", "bob"])
+
+quote = st.tuples(st.just("quote"), prices, st.integers(1, 20), st.lists(sizes, max_size=3))
+trade = st.tuples(st.just("trade"), prices, sizes)
+submit = st.tuples(
+    st.just("submit"),
+    accounts,
+    st.sampled_from(list(Side)),
+    st.sampled_from(list(OrderType)),
+    sizes,
+    prices,
+    st.integers(-50, 50),
+    st.sampled_from([TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.GTD]),
+)
+cancel = st.tuples(st.just("cancel"), accounts, st.integers(0, 30))
+wait = st.tuples(st.just("wait"), st.integers(1, 120))
+operations = st.lists(st.one_of(quote, trade, submit, cancel, wait), max_size=40)
+
+
+def apply(exchange: PaperExchange, clock: object, op: tuple[object, ...], n: int) -> None:
+    kind = op[0]
+    if kind == "quote":
+        _, bid, spread, qty = op
+        assert isinstance(bid, int)
+        assert isinstance(spread, int)
+        assert isinstance(qty, list)
+        bids = [(TICK * (bid - i), STEP * q) for i, q in enumerate(qty)]
+        asks = [(TICK * (bid + spread + i), STEP * q) for i, q in enumerate(qty)]
+        exchange.on_quote("BTC_USDT", bids, asks)
+    elif kind == "trade":
+        _, price, qty = op
+        assert isinstance(price, int)
+        assert isinstance(qty, int)
+        exchange.on_trade("BTC_USDT", TICK * price, STEP * qty)
+    elif kind == "submit":
+        _, account, side, order_type, qty, price, stop_offset, tif = op
+        assert isinstance(account, str)
+        assert isinstance(price, int)
+        assert isinstance(qty, int)
+        assert isinstance(stop_offset, int)
+        market = order_type is OrderType.MARKET
+        request = SubmitRequest(
+            client_order_id=f"o{n}",
+            symbol="BTC_USDT",
+            side=side,  # type: ignore[arg-type]
+            order_type=order_type,  # type: ignore[arg-type]
+            quantity=STEP * qty,
+            price=None if market else TICK * price,
+            stop_price=TICK * (price + stop_offset) if order_type is OrderType.STOP_LIMIT else None,
+            time_in_force=TimeInForce.GTC if market and tif is TimeInForce.GTD else tif,  # type: ignore[arg-type]
+            expire_at=START + timedelta(days=1) if tif is TimeInForce.GTD and not market else None,
+        )
+        exchange.submit(account, request)
+    elif kind == "cancel":
+        _, account, index = op
+        assert isinstance(account, str)
+        assert isinstance(index, int)
+        exchange.cancel(account, "BTC_USDT", venue_order_id=str(index))
+    else:
+        _, seconds = op
+        assert isinstance(seconds, int)
+        clock.advance(timedelta(minutes=seconds * 30))  # type: ignore[attr-defined]
+        exchange.advance()
+
+
+@given(operations, st.floats(0.0, 1.0))
+def test_supply_is_conserved_and_balances_stay_whole(
+    ops: list[tuple[object, ...]], too_late: float
+) -> None:
+    exchange, clock = venue(faults=Faults(cancel_too_late=too_late))
+    before = exchange.supply()
+
+    for n, op in enumerate(ops):
+        apply(exchange, clock, op, n)
+
+        assert exchange.supply() == before
+        for account in ("alice", "bob"):
+            reserved: dict[str, Decimal] = {}
+            for order in exchange.open_records(account):
+                asset = "USDT" if order.is_buy else "BTC"
+                reserved[asset] = reserved.get(asset, D(0)) + order.reserved
+            for asset, balance in exchange.balances(account).items():
+                assert balance.free >= 0, (account, asset, balance)
+                assert balance.locked == reserved.get(asset, D(0)), (account, asset, balance)
