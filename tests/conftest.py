@@ -29,3 +29,28 @@ def pytest_report_header(config: pytest.Config) -> str:
     seed = getattr(config.option, "hypothesis_seed", None)
     profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
     return f"hypothesis profile {profile}, seed {seed} (replay: pytest --hypothesis-seed={seed})"
+
+
+@pytest.fixture
+def figure(record_property: object) -> object:
+    """Record a measured figure; every figure is printed in the run's summary."""
+
+    def record(text: str) -> None:
+        record_property("figure", text)  # type: ignore[operator]
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = [
+        f"{report.nodeid.split('::')[-1]}: {value}"
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for key, value in getattr(report, "user_properties", ())
+        if key == "figure"
+    ]
+    if lines:
+        terminalreporter.section("measured figures")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)

@@ -8,6 +8,7 @@ duplicates an order or a fill, and reports how well each order was executed.
 from orderdesk.errors import (
     AckConflict,
     Banned,
+    CircuitOpen,
     FillConflict,
     IntegrityAlarm,
     InvalidTransition,
@@ -104,6 +105,7 @@ __all__ = [
 __all__ += [
     "Balance",
     "Banned",
+    "CircuitOpen",
     "CancelOutcome",
     "CancelResult",
     "Clock",
