@@ -44,7 +44,7 @@ OPERATIONS = (Operation.SUBMIT, Operation.CANCEL, Operation.QUERY)
 
 def make_error(kind: type[VenueError], retry_after: float = 2.0) -> VenueError:
     if kind in (RateLimited, Banned, CircuitOpen):
-        return kind("paper", "op", retry_after)  # type: ignore[call-arg]
+        return kind("paper", "op", retry_after)
     return kind("paper", "op", "boom")
 
 
@@ -134,6 +134,7 @@ def test_no_retry_starts_before_retry_after() -> None:
     harness = Harness(RetryPolicy(base=0.1, cap=1.0))
     send, calls = failing(make_error(RateLimited, retry_after=5.0), times=2)
     assert harness.run(Operation.SUBMIT, send) == "ok"
+    assert calls[0] == 3
     assert [floor for _, _, floor in harness.retrier.delays] == [5.0, 5.0]
     assert all(delay >= 5.0 for delay, _, _ in harness.retrier.delays)
     assert harness.clock.now() - T0 >= timedelta(seconds=10)
