@@ -17,6 +17,7 @@ from orderdesk.errors import (
     OrderdeskError,
     OutcomeUnknown,
     Overfill,
+    PreTradeRejected,
     RateLimited,
     VenueError,
 )
@@ -114,6 +115,7 @@ __all__ += [
     "Market",
     "NotSent",
     "OutcomeUnknown",
+    "PreTradeRejected",
     "RateLimited",
     "RejectCode",
     "ReportKind",

@@ -11,6 +11,10 @@
             └── AckConflict             a second ack names a different venue order id
 
     OrderdeskError
+    └── PreTradeRejected                the order breaks a venue filter or the balance:
+                                        nothing was recorded or sent
+
+    OrderdeskError
     └── VenueError                      talking to a venue failed (not a venue's "no")
         ├── NotSent                     provably never reached the venue: safe to resend
         ├── OutcomeUnknown              sent, no usable answer (timeout, 5xx, lost reply):
@@ -148,3 +152,18 @@ class CircuitOpen(VenueError):
     def __init__(self, venue: str, operation: str, retry_after: float) -> None:
         self.retry_after = retry_after
         super().__init__(venue, operation, f"circuit open; retry after {retry_after:g} s")
+
+
+# Broker errors (the broker issue); kept as one block.
+__all__ += ["PreTradeRejected"]
+
+
+class PreTradeRejected(OrderdeskError):
+    """The order breaks a venue filter or the available balance; nothing was recorded or sent.
+
+    ``code`` is a :class:`~orderdesk.model.venue.RejectCode` value.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(f"{code}: {message}")
