@@ -23,7 +23,7 @@ demo: $(VENV)/.run-deps
 
 ## Install what the tests need and run the whole suite.
 test: $(VENV)/.test-deps
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2
 
 ## ruff, mypy --strict and the import-layer contract.
 lint: $(VENV)/.test-deps

@@ -1,26 +1,19 @@
-"""``python -m bench``: run every benchmark module of this package that has a ``main``."""
+"""Run every benchmark: ``python -m bench`` (or ``make bench``)."""
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
-from collections.abc import Callable
-from pathlib import Path
+
+SUITES = ["bench.model", "bench.venue"]
 
 
-def main() -> int:
-    """Run each ``bench.<module>.main([])`` in name order; return the worst exit status."""
-    status = 0
-    for module in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
-        if module.name.startswith("_"):
-            continue
-        run: Callable[[list[str]], int] | None = getattr(
-            importlib.import_module(f"bench.{module.name}"), "main", None
-        )
-        if run is not None:
-            status = max(status, run([]))
-    return status
+def main() -> None:
+    """Run each suite's ``main`` in turn."""
+    for name in SUITES:
+        module = importlib.import_module(name)
+        print(f"\n### {name}")
+        module.main()
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import platform
 import random
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from bench.timing import machine_line
 from orderdesk.clocks import ManualClock
 from orderdesk.model import Market, OrderType, Side, SubmitRequest, TimeInForce
 from orderdesk.venues.paper import (
@@ -202,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     count, seed, repeat = args.orders, args.seed, args.repeat
     print(
-        f"PaperExchange benchmark: {count:,} orders per mix, seed {seed}, best of {repeat}, "
-        f"CPython {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d}"
+        f"PaperExchange benchmark: {count:,} orders per mix, seed {seed}, best of {repeat} "
+        f"({machine_line()})"
     )
     floor_requests = requests_for("limit", count, seed)
     floor_seconds = min(floor(floor_requests) for _ in range(repeat))

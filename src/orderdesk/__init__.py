@@ -8,6 +8,7 @@ duplicates an order or a fill, and reports how well each order was executed.
 from orderdesk.errors import (
     AckConflict,
     Banned,
+    CircuitOpen,
     FillConflict,
     IntegrityAlarm,
     InvalidTransition,
@@ -16,6 +17,7 @@ from orderdesk.errors import (
     OrderdeskError,
     OutcomeUnknown,
     Overfill,
+    PreTradeRejected,
     RateLimited,
     VenueError,
 )
@@ -104,6 +106,7 @@ __all__ = [
 __all__ += [
     "Balance",
     "Banned",
+    "CircuitOpen",
     "CancelOutcome",
     "CancelResult",
     "Clock",
@@ -112,6 +115,7 @@ __all__ += [
     "Market",
     "NotSent",
     "OutcomeUnknown",
+    "PreTradeRejected",
     "RateLimited",
     "RejectCode",
     "ReportKind",

@@ -11,12 +11,17 @@
             └── AckConflict             a second ack names a different venue order id
 
     OrderdeskError
+    └── PreTradeRejected                the order breaks a venue filter or the balance:
+                                        nothing was recorded or sent
+
+    OrderdeskError
     └── VenueError                      talking to a venue failed (not a venue's "no")
         ├── NotSent                     provably never reached the venue: safe to resend
         ├── OutcomeUnknown              sent, no usable answer (timeout, 5xx, lost reply):
         │                               the order is IN_DOUBT; query, never resend blindly
         ├── RateLimited                 429: refused unprocessed; retry after retry_after
-        └── Banned                      418: kept calling after a 429; banned for retry_after
+        ├── Banned                      418: kept calling after a 429; banned for retry_after
+        └── CircuitOpen                 not sent: the venue's circuit breaker is open
 
 Bad input (a float price, a naive datetime, a malformed id) is rejected by the models with
 ``pydantic.ValidationError``, which is a ``ValueError``: it is the caller's mistake, not a
@@ -41,6 +46,7 @@ __all__ = [
 
 # Venue errors (the paper-exchange issue); kept as one block.
 __all__ += ["Banned", "NotSent", "OutcomeUnknown", "RateLimited", "VenueError"]
+__all__ += ["CircuitOpen"]
 
 
 class OrderdeskError(Exception):
@@ -137,3 +143,27 @@ class Banned(VenueError):
     def __init__(self, venue: str, operation: str, retry_after: float) -> None:
         self.retry_after = retry_after
         super().__init__(venue, operation, f"banned; retry after {retry_after:g} s")
+
+
+class CircuitOpen(VenueError):
+    """Not sent: the venue failed repeatedly and its circuit breaker is open until
+    ``retry_at``. Cancels are never stopped this way."""
+
+    def __init__(self, venue: str, operation: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(venue, operation, f"circuit open; retry after {retry_after:g} s")
+
+
+# Broker errors (the broker issue); kept as one block.
+__all__ += ["PreTradeRejected"]
+
+
+class PreTradeRejected(OrderdeskError):
+    """The order breaks a venue filter or the available balance; nothing was recorded or sent.
+
+    ``code`` is a :class:`~orderdesk.model.venue.RejectCode` value.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(f"{code}: {message}")

@@ -6,7 +6,8 @@ import asyncio
 from contextlib import AbstractAsyncContextManager
 
 from orderdesk.ports import Connector
-from orderdesk.testing import ConnectorContract, VenueHarness, paper_harness
+from orderdesk.testing.connector_contract import ConnectorContract, VenueHarness
+from orderdesk.testing.paper import paper_harness
 from orderdesk.venues.paper import PaperConnector
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from orderdesk.testing import LoopbackLevers
+from orderdesk.testing.loopback import LoopbackLevers
 from orderdesk.venues.loopback import (
     LoopbackConfig,
     LoopbackServer,

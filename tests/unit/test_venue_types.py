@@ -99,6 +99,7 @@ def test_mapped_reports_drive_an_order_through_the_lifecycle() -> None:
             "quantity": "0.2",
             "price": "95000.00",
             "created_at": datetime(2025, 12, 1, 15, tzinfo=UTC),
+            "updated_at": datetime(2025, 12, 1, 15, tzinfo=UTC),
         }
     )
     fills = OrderFills(order.quantity)

@@ -10,10 +10,10 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orderdesk.model.decimals import FeeDecimal, PositiveDecimal
+from orderdesk.model.decimals import EXACT, FeeDecimal, PositiveDecimal
 from orderdesk.model.enums import Liquidity
 from orderdesk.model.ids import FILL_ID, ORDER_ID, generate_fill_id
-from orderdesk.model.timestamps import UtcDatetime, aware_or_none
+from orderdesk.model.timestamps import UtcDatetime
 
 __all__ = ["VWAP_PRECISION", "Fill", "FillSummary", "OrderFills"]
 
@@ -28,7 +28,8 @@ class Fill(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    fill_id: str = Field(default="", pattern=f"^{FILL_ID.pattern}$", validate_default=True)
+    # Like Order.order_id: the empty default is replaced from executed_at by the validator.
+    fill_id: str = Field(default="", pattern=f"^{FILL_ID.pattern}$")
     order_id: str = Field(pattern=f"^{ORDER_ID.pattern}$")
     trade_id: str = Field(min_length=1, max_length=128)
     quantity: PositiveDecimal
@@ -38,25 +39,18 @@ class Fill(BaseModel):
     liquidity: Liquidity | None = None
     executed_at: UtcDatetime
 
-    @model_validator(mode="before")
-    @classmethod
-    def _default_id(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "fill_id" not in data:
-            at = aware_or_none(data.get("executed_at"))
-            if at is not None:
-                data = {**data, "fill_id": generate_fill_id(at)}
-        return data
-
     @model_validator(mode="after")
     def _check_fee(self) -> Self:
         if self.fee != 0 and self.fee_asset is None:
             raise ValueError("a non-zero fee needs its fee_asset")
+        if not self.fill_id:  # frozen: set once, here, before anyone sees the instance
+            self.__dict__["fill_id"] = generate_fill_id(self.executed_at)
         return self
 
     @property
     def notional(self) -> Decimal:
         """Quantity times price, exact."""
-        return self.quantity * self.price
+        return EXACT.multiply(self.quantity, self.price)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +94,16 @@ class OrderFills:
         if fill.trade_id in self._by_trade:
             raise ValueError(f"trade {fill.trade_id!r} is already recorded")
         self._by_trade[fill.trade_id] = fill
-        self.filled_quantity += fill.quantity
-        self.notional += fill.quantity * fill.price
+        add = EXACT.add
+        self.filled_quantity = add(self.filled_quantity, fill.quantity)
+        self.notional = add(self.notional, EXACT.multiply(fill.quantity, fill.price))
         if fill.fee_asset is not None:
-            self._fees[fill.fee_asset] = self._fees.get(fill.fee_asset, _ZERO) + fill.fee
+            self._fees[fill.fee_asset] = add(self._fees.get(fill.fee_asset, _ZERO), fill.fee)
 
     @property
     def remaining_quantity(self) -> Decimal:
         """Order quantity not yet filled."""
-        return self.quantity - self.filled_quantity
+        return EXACT.subtract(self.quantity, self.filled_quantity)
 
     @property
     def average_fill_price(self) -> Decimal | None:

@@ -65,27 +65,33 @@ class IdGenerator:
 
 
 class _ProcessGenerator:
-    """The process-wide generator, created on first use and again after a fork."""
+    """The process-wide generator, created on first use and again in a forked child."""
 
-    __slots__ = ("_generator", "_pid")
+    __slots__ = ("generator",)
 
     def __init__(self) -> None:
-        self._pid = -1
-        self._generator: IdGenerator | None = None
+        self.generator: IdGenerator | None = None
 
-    def get(self) -> IdGenerator:
-        pid = os.getpid()
-        if self._generator is None or pid != self._pid:
-            self._generator = IdGenerator(int.from_bytes(os.urandom(4), "big"))
-            self._pid = pid
-        return self._generator
+    def reset(self) -> None:
+        self.generator = None
 
 
 _PROCESS = _ProcessGenerator()
 
 
 def _make(prefix: str, at: datetime | None) -> str:
-    return _PROCESS.get().make(prefix, datetime.now(UTC) if at is None else at)
+    generator = _PROCESS.generator
+    if generator is None:
+        if not _FORK_HOOK:
+            # A forked child must not walk its parent's sequence; checking getpid() on
+            # every id would cost a system call, so the child resets on fork instead.
+            os.register_at_fork(after_in_child=_PROCESS.reset)
+            _FORK_HOOK.append(True)
+        generator = _PROCESS.generator = IdGenerator(int.from_bytes(os.urandom(4), "big"))
+    return generator.make(prefix, datetime.now(UTC) if at is None else at)
+
+
+_FORK_HOOK: list[bool] = []
 
 
 def generate_order_id(at: datetime | None = None) -> str:

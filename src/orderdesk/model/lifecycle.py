@@ -33,7 +33,7 @@ from types import MappingProxyType
 from typing import Final
 
 from orderdesk.errors import AckConflict, FillConflict, InvalidTransition, Overfill
-from orderdesk.model.decimals import decimal_text
+from orderdesk.model.decimals import EXACT, decimal_text
 from orderdesk.model.enums import OrderStatus
 from orderdesk.model.events import (
     Acked,
@@ -179,7 +179,7 @@ def _decide_fill(order: Order, fills: OrderFills, fill: Fill) -> Transition:
             )
         kind = _K.COMPLETING_FILL if fills.remaining_quantity == 0 else _K.PARTIAL_FILL
         return Transition(order.order_id, kind, before, before, _A.NO_OP, duplicate=True)
-    filled: Decimal = fills.filled_quantity + fill.quantity
+    filled: Decimal = EXACT.add(fills.filled_quantity, fill.quantity)
     kind = _K.PARTIAL_FILL if filled < order.quantity else _K.COMPLETING_FILL
     rule = TRANSITIONS[before][kind]
     if rule is _A.ERROR:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from orderdesk.model.decimals import PositiveDecimal
 from orderdesk.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from orderdesk.model.ids import GROUP_ID, ORDER_ID, generate_order_id
-from orderdesk.model.timestamps import UtcDatetime, aware_or_none
+from orderdesk.model.timestamps import AwareTime
 
 __all__ = ["SYMBOL", "Order"]
+
+_MISSING = object()
+_TIMES = ("created_at", "updated_at", "expire_at")
 
 SYMBOL = r"^[A-Z]+_[A-Z]+$"
 """004 §3's symbol pattern: ``BTC_USDT``."""
@@ -20,18 +24,18 @@ SYMBOL = r"^[A-Z]+_[A-Z]+$"
 class Order(BaseModel):
     """An order as 004 defines it, field for field, plus ``time_in_force`` and ``expire_at``.
 
-    ``order_id`` is generated from ``created_at`` when not given, and ``updated_at`` defaults
-    to ``created_at``. ``order_id`` and ``parent_group_id`` cannot be reassigned; ``status``,
-    ``connector_order_id`` and ``updated_at`` can, and every assignment is validated. Filled
-    quantity, average price and fees are computed from fills (:class:`OrderFills`), never
-    stored here (004 §10).
+    ``order_id`` is generated from ``created_at`` when not given. ``order_id`` and
+    ``parent_group_id`` cannot be reassigned; ``status``, ``connector_order_id`` and
+    ``updated_at`` can, and every assignment is validated (a refused one changes nothing).
+    Filled quantity, average price and fees are computed from fills (:class:`OrderFills`),
+    never stored here (004 §10). Datetimes must be timezone-aware and are held in UTC.
     """
 
     model_config = ConfigDict(validate_assignment=True, extra="forbid")
 
-    order_id: str = Field(
-        default="", pattern=f"^{ORDER_ID.pattern}$", frozen=True, validate_default=True
-    )
+    # The empty default is never validated or kept: the model validator replaces it with an
+    # id generated from created_at. An explicit "" fails the pattern like any bad id.
+    order_id: str = Field(default="", pattern=f"^{ORDER_ID.pattern}$", frozen=True)
     parent_group_id: str = Field(pattern=f"^{GROUP_ID.pattern}$", frozen=True)
     connector_order_id: str | None = Field(default=None, min_length=1, max_length=128)
     symbol: str = Field(pattern=SYMBOL)
@@ -41,29 +45,32 @@ class Order(BaseModel):
     price: PositiveDecimal | None = None
     stop_price: PositiveDecimal | None = None
     status: OrderStatus = OrderStatus.PENDING
-    created_at: UtcDatetime
-    updated_at: UtcDatetime
+    created_at: AwareTime
+    updated_at: AwareTime
     # orderdesk's two additions to 004, needed for EXPIRED:
     time_in_force: TimeInForce = TimeInForce.GTC
-    expire_at: UtcDatetime | None = None
+    expire_at: AwareTime | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _fill_defaults(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or ("order_id" in data and "updated_at" in data):
-            return data
-        created = aware_or_none(data.get("created_at"))
-        if created is None:
-            return data  # created_at's own validation reports the problem
-        data = dict(data)
-        if "order_id" not in data:
-            data["order_id"] = generate_order_id(created)
-        if "updated_at" not in data:
-            data["updated_at"] = created
-        return data
+    def __setattr__(self, name: str, value: Any) -> None:
+        # pydantic assigns the field before the model validator runs and does not undo it
+        # when that validator fails; a refused assignment must leave the order unchanged.
+        old = self.__dict__.get(name, _MISSING)
+        try:
+            super().__setattr__(name, value)
+        except ValidationError:
+            if old is not _MISSING:
+                self.__dict__[name] = old
+            raise
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:
+        fields = self.__dict__
+        for name in _TIMES:  # aware is checked in Rust; held in UTC (the tz may be +02:00)
+            at = fields[name]
+            if at is not None and at.tzinfo is not UTC:
+                fields[name] = at.astimezone(UTC)
+        if not fields["order_id"]:
+            fields["order_id"] = generate_order_id(fields["created_at"])
         kind = self.order_type
         if kind is OrderType.MARKET:
             if self.price is not None or self.stop_price is not None:

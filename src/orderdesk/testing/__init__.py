@@ -1,15 +1,5 @@
-"""orderdesk's shipped test kit: contract suites every implementation of a port passes."""
+"""orderdesk's shipped test kit: factories, hypothesis strategies and contract suites.
 
-from orderdesk.testing.connector_contract import ConnectorContract, VenueHarness
-from orderdesk.testing.loopback import LoopbackHarness, LoopbackLevers, quiet_config
-from orderdesk.testing.paper import PaperHarness, paper_harness
-
-__all__ = [
-    "ConnectorContract",
-    "LoopbackHarness",
-    "LoopbackLevers",
-    "PaperHarness",
-    "VenueHarness",
-    "paper_harness",
-    "quiet_config",
-]
+Contract suites are imported from their modules (``orderdesk.testing.connector_contract``)
+so that importing a factory does not import every venue.
+"""
