@@ -293,7 +293,11 @@ class Balance:
 
 
 class ReportKind(StrEnum):
-    """What happened to an order (Binance's execution types, renamed)."""
+    """What happened to an order (Binance's execution types, renamed).
+
+    A submit the venue refuses is answered by a rejected :class:`SubmitResult`, and
+    PaperExchange sends no REJECTED report for it; other venues may.
+    """
 
     ACK = "ACK"
     FILL = "FILL"

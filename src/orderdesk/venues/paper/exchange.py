@@ -287,7 +287,11 @@ class PaperExchange(Engine):
         client_order_id: str | None = None,
         venue_order_id: str | None = None,
     ) -> VenueOrder | None:
-        """Return a snapshot of an order of ``account``, or ``None`` if unknown."""
+        """Return a snapshot of an order of ``account``, or ``None`` if unknown.
+
+        By client id it is the latest order under that id: with ``ClientIdScope.OPEN`` one id
+        can name several orders, one after another finished.
+        """
         order = self.find(
             account, symbol, client_order_id=client_order_id, venue_order_id=venue_order_id
         )
