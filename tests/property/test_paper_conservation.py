@@ -34,9 +34,13 @@ submit = st.tuples(
     st.integers(-50, 50),
     st.sampled_from([TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.GTD]),
 )
-cancel = st.tuples(st.just("cancel"), accounts, st.integers(0, 30))
+cancel = st.tuples(st.just("cancel"), accounts, st.integers(1, 20))
+cancel_open = st.tuples(st.just("cancel_open"), accounts)
 wait = st.tuples(st.just("wait"), st.integers(1, 120))
-operations = st.lists(st.one_of(quote, trade, submit, cancel, wait), max_size=40)
+operations = st.lists(
+    st.one_of(quote, trade, submit, submit, cancel, cancel_open, wait), max_size=60
+)
+OPENING_QUOTE = ("quote", 10_000, 2, [500, 1_000, 2_000])  # a market to trade with from the start
 
 
 def apply(exchange: PaperExchange, clock: object, op: tuple[object, ...], n: int) -> None:
@@ -78,6 +82,12 @@ def apply(exchange: PaperExchange, clock: object, op: tuple[object, ...], n: int
         assert isinstance(account, str)
         assert isinstance(index, int)
         exchange.cancel(account, "BTC_USDT", venue_order_id=str(index))
+    elif kind == "cancel_open":
+        _, account = op
+        assert isinstance(account, str)
+        working = exchange.open_records(account)
+        if working:
+            exchange.cancel(account, "BTC_USDT", venue_order_id=working[0].venue_order_id)
     else:
         _, seconds = op
         assert isinstance(seconds, int)
@@ -92,7 +102,7 @@ def test_supply_is_conserved_and_balances_stay_whole(
     exchange, clock = venue(faults=Faults(cancel_too_late=too_late))
     before = exchange.supply()
 
-    for n, op in enumerate(ops):
+    for n, op in enumerate([OPENING_QUOTE, *ops]):
         apply(exchange, clock, op, n)
 
         assert exchange.supply() == before
