@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from http.client import RemoteDisconnected
 from pathlib import Path
@@ -365,3 +366,18 @@ def test_malformed_orders_are_refused_and_never_journaled(
         orders = call(second, "GET", "/api/v3/allOrders", {"symbol": "BTCUSDT"})[1]
 
     assert (status, body["code"], listed[0], orders) == (400, -1100, 400, [])
+
+
+def test_the_example_config_loads_its_keys_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("PAPER_API_KEY", "PAPER_SECRET", "FLAKY_API_KEY", "FLAKY_SECRET"):
+        monkeypatch.setenv(f"ORDERDESK_{name}", f"value-of-{name.lower()}")
+    path = Path(__file__).resolve().parents[2] / "examples" / "loopback-venue.json"
+
+    config = load_config(path)
+
+    assert [m.symbol for m in config.markets] == ["BTC_USDT", "ETH_USDT"]
+    assert config.accounts[0].secret.reveal() == "value-of-paper_secret"
+    assert config.accounts[1].faults.not_found_lag == timedelta(seconds=5)
+    assert "value-of" not in repr(config)

@@ -1,8 +1,9 @@
 """Conservation: whatever is traded, every asset's total over all accounts plus fees is fixed.
 
-Also: no account's free balance ever goes negative, what is locked is exactly what the
-account's working orders reserve, no account sees one trade id twice, and every order's fills
-add up to its filled quantity, never more than its quantity.
+Also: the book is never crossed (no resting bid at or above a resting ask or the feed's best
+ask, and the other way round), no account's free balance ever goes negative, what is locked
+is exactly what the account's working orders reserve, no account sees one trade id twice,
+and every order's fills add up to its filled quantity, never more than its quantity.
 """
 
 from __future__ import annotations
@@ -106,6 +107,14 @@ def test_supply_is_conserved_and_balances_stay_whole(
         apply(exchange, clock, op, n)
 
         assert exchange.supply() == before
+        book = exchange.book("BTC_USDT")
+        best_bid, best_ask = book.bids.best(), book.asks.best()
+        feed_bid, feed_ask = book.best_feed(bid=True), book.best_feed(bid=False)
+        if best_bid is not None:
+            assert best_ask is None or best_bid < best_ask
+            assert feed_ask is None or best_bid < feed_ask
+        if best_ask is not None:
+            assert feed_bid is None or best_ask > feed_bid
         for account in ("alice", "bob"):
             reserved: dict[str, Decimal] = {}
             for order in exchange.open_records(account):

@@ -157,6 +157,10 @@ class Engine:
         """The markets by symbol."""
         return self._markets
 
+    def book(self, symbol: str) -> SymbolBook:
+        """Return the matching state of ``symbol`` (for inspection; do not change it)."""
+        return self._books[symbol]
+
     def _open(self, name: str, faults: Faults, tier: str | None = None) -> Account:
         rates = self.fees.rates(tier or self.fees.default_tier)
         account = Account(name, rates, faults, random.Random(f"{self._seed}:{name}"))
