@@ -74,7 +74,7 @@ _REJECTS: dict[RejectCode, tuple[int, str]] = {
     RejectCode.INVALID_CLIENT_ORDER_ID: (
         -1100,
         "Illegal characters found in parameter 'newClientOrderId'; "
-        "legal range is '^[a-zA-Z0-9-_]{1,36}$'.",
+        "legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.",
     ),
     RejectCode.DUPLICATE_CLIENT_ORDER_ID: (-2010, "Duplicate order sent."),
     RejectCode.PRICE_NOT_ON_TICK: (-1013, "Filter failure: PRICE_FILTER"),

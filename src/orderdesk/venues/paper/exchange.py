@@ -45,8 +45,8 @@ from orderdesk.venues.paper.records import OrderRecord
 
 __all__ = ["CLIENT_ORDER_ID", "HOUSE", "ClientIdScope", "PaperExchange"]
 
-CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,36}")
-"""Binance's client order id: 1-36 ASCII letters, digits, ``-`` and ``_``."""
+CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9._:/-]{1,36}")
+"""Binance's client order id: 1-36 ASCII letters, digits and ``._:/-``."""
 
 _ZERO = Decimal(0)
 _CANCELLED = OrderStatus.CANCELLED
@@ -176,7 +176,10 @@ class PaperExchange(Engine):
         self, acct: Account, book: SymbolBook, request: SubmitRequest, now: datetime
     ) -> tuple[RejectCode | None, str]:
         if CLIENT_ORDER_ID.fullmatch(request.client_order_id) is None:
-            return RejectCode.INVALID_CLIENT_ORDER_ID, "client order id is not [A-Za-z0-9_-]{1,36}"
+            return (
+                RejectCode.INVALID_CLIENT_ORDER_ID,
+                "client order id is not [A-Za-z0-9._:/-]{1,36}",
+            )
         known = self._by_client.get((acct.name, request.client_order_id))
         if known is not None and (self.client_id_scope is ClientIdScope.FOREVER or known.is_open):
             return RejectCode.DUPLICATE_CLIENT_ORDER_ID, "duplicate client order id"
