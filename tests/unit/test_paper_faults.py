@@ -9,10 +9,11 @@ from typing import Any, TypeVar
 
 import pytest
 
+from orderdesk.clocks import SystemClock
 from orderdesk.errors import Banned, NotSent, OutcomeUnknown, RateLimited
 from orderdesk.model import CancelOutcome, Liquidity, OrderStatus
 from orderdesk.venues.paper import Faults, LatencyModel, PaperConnector, PaperExchange
-from tests.unit.paper_setup import START, D, levels, order, venue
+from tests.unit.paper_setup import BTC_USDT, START, D, levels, order, venue
 
 T = TypeVar("T")
 
@@ -317,3 +318,20 @@ def test_report_stream_wakes_when_the_clock_releases_a_report() -> None:
         return [str(early), report.kind.value]
 
     assert run(scenario()) == ["False", "ACK"]
+
+
+def test_on_the_wall_clock_the_stream_delivers_a_delayed_report_by_itself() -> None:
+    exchange = PaperExchange(
+        [BTC_USDT], clock=SystemClock(), latency=LatencyModel(ack=timedelta(milliseconds=1))
+    )
+    exchange.open_account("alice", {"USDT": D("10000")})
+    connector = PaperConnector(exchange, "alice")
+
+    async def scenario() -> str:
+        stream = connector.reports()
+        await connector.submit(order("c1", "BUY", "1", "98.00"))
+        report = await asyncio.wait_for(anext(stream), 5)  # a safety net, not a timing
+        await stream.aclose()  # type: ignore[attr-defined]
+        return report.kind.value
+
+    assert run(scenario()) == "ACK"

@@ -9,9 +9,11 @@ remote venue would show it (a dropped reply after an accepted order is an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 
+from orderdesk.clocks import ManualClock
 from orderdesk.errors import NotSent, OutcomeUnknown
 from orderdesk.model import (
     Balance,
@@ -193,17 +195,25 @@ class PaperConnector:
 
         On a manual clock reports fall due when the clock moves and the exchange is told
         (:meth:`PaperExchange.advance`, which :class:`~orderdesk.venues.paper.feeds.Replay`
-        calls).
+        calls); on the wall clock the stream wakes by itself when the next one is due.
         """
         wake = asyncio.Event()
         exchange = self._exchange
+        clock = exchange.clock
         exchange.add_listener(wake.set)
         try:
             while True:
                 wake.clear()  # before taking: a report queued after this wakes us
                 batch = exchange.take_reports(self._account)
                 if not batch:
-                    await wake.wait()
+                    due = exchange.next_report_due(self._account)
+                    if due is None or isinstance(clock, ManualClock):
+                        await wake.wait()  # a manual clock moves only when told
+                        continue
+                    # On the wall clock, wake by ourselves when the next report falls due.
+                    delay = max((due - clock.now()).total_seconds(), 0.0)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), delay)
                     continue
                 for report in batch:
                     yield report
