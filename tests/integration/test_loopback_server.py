@@ -71,6 +71,23 @@ RAW_CONFIG: dict[str, Any] = {
             "faults": {"drop_reply": 1.0},
         },
         {
+            "name": "erin",
+            "api_key": "erin-key",
+            "secret": "erin-secret",
+            "deposits": {"USDT": "100000"},
+            "faults": {
+                "server_error": 1.0,
+                "outages": [["2000-01-01T00:00:00Z", "2000-01-02T00:00:00Z"]],
+            },
+        },
+        {
+            "name": "frank",
+            "api_key": "frank-key",
+            "secret": "frank-secret",
+            "deposits": {"USDT": "100000"},
+            "faults": {"outages": [["2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z"]]},
+        },
+        {
             "name": "dave",
             "api_key": "lagged-key",
             "secret": "lagged-secret",
@@ -381,3 +398,22 @@ def test_the_example_config_loads_its_keys_from_the_environment(
     assert config.accounts[0].secret.reveal() == "value-of-paper_secret"
     assert config.accounts[1].faults.not_found_lag == timedelta(seconds=5)
     assert "value-of" not in repr(config)
+
+
+def test_a_5xx_after_accepting_says_execution_status_unknown(server: LoopbackServer) -> None:
+    status, body, _ = call(
+        server, "POST", "/api/v3/order", LIMIT_ORDER, key="erin-key", secret="erin-secret"
+    )
+
+    placed = server.state.exchange.find("erin", "BTC_USDT", client_order_id="faulty-1")
+    assert (status, body["code"]) == (503, -1006)
+    assert placed is not None
+
+
+def test_during_an_outage_requests_fail_unprocessed(server: LoopbackServer) -> None:
+    status, body, _ = call(
+        server, "POST", "/api/v3/order", LIMIT_ORDER, key="frank-key", secret="frank-secret"
+    )
+
+    assert (status, body["code"]) == (503, -1001)
+    assert server.state.exchange.find("frank", "BTC_USDT", client_order_id="faulty-1") is None

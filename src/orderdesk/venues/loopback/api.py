@@ -11,8 +11,10 @@ and ``/_paper/trade``.
 Each account's :class:`~orderdesk.venues.paper.faults.Faults` apply on the wire: 429 with
 ``Retry-After`` beyond ``rate_limit`` and 418 for clients that ignore it; on new orders and
 cancels a dropped request (connection closed unprocessed), a dropped reply or a timeout
-(processed, connection closed) and a 503 after processing; ``not_found_lag`` hides new
-orders from queries, cancels and lists. Report-stream knobs do not apply: REST has no stream.
+(processed, connection closed) and a 503 -1006 "execution status unknown" after processing;
+during an outage every signed request gets 503 -1001 (Binance's "the request failed");
+``not_found_lag`` hides new orders from queries, cancels and lists. Report-stream knobs do
+not apply: REST has no stream.
 """
 
 from __future__ import annotations
@@ -92,6 +94,10 @@ class BinanceApi:
                 raise ApiError(404, -1000, f"Unknown endpoint {method} {path}.")
             account = self._authenticate(query, body, headers)
             params = _params(query, body)
+            if any(start <= now < end for start, end in account.faults.outages):
+                # Binance documents this answer as "the request failed": nothing was done.
+                msg = "Internal error; unable to process your request. Please try again."
+                raise ApiError(503, -1001, msg)
             self._gate(account, path, now)
             entry = path == "/api/v3/order" and method in ("POST", "DELETE")
             faults, rng = account.faults, self.wire_rng
@@ -103,7 +109,9 @@ class BinanceApi:
             if entry and faults.timeout and rng.random() < faults.timeout:
                 raise DropConnection  # a client waiting for a reply that never comes: its timeout
             if entry and faults.server_error and rng.random() < faults.server_error:
-                raise ApiError(503, -1001, "Internal error; unable to process your request.")
+                # Binance's "execution status unknown" answer: the order may well be placed.
+                msg = "An unexpected response was received from the message bus. "
+                raise ApiError(503, -1006, msg + "Execution status unknown.")
             return 200, answer
 
     # -- security --------------------------------------------------------------------------

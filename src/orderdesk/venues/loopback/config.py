@@ -6,13 +6,14 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from orderdesk.model import Market
 from orderdesk.model.decimals import parse_positive
+from orderdesk.model.timestamps import require_utc
 from orderdesk.venues.paper import Faults
 
 __all__ = ["LoopbackAccount", "LoopbackConfig", "Secret", "load_config"]
@@ -111,6 +112,11 @@ def _faults(raw: Mapping[str, Any]) -> Faults:
     values: dict[str, Any] = {
         k: timedelta(milliseconds=v) if k in durations else v for k, v in raw.items()
     }
+    if "outages" in values:  # [[start, end], ...] as ISO 8601 with an offset
+        values["outages"] = tuple(
+            (require_utc(datetime.fromisoformat(a)), require_utc(datetime.fromisoformat(b)))
+            for a, b in values["outages"]
+        )
     return Faults(**values)
 
 
@@ -120,7 +126,8 @@ def load_config(source: str | Path | Mapping[str, Any]) -> LoopbackConfig:
     Shape: ``{"seed", "markets": [{symbol, base_asset, quote_asset, tick_size, step_size,
     min_quantity, min_notional}], "mids": {symbol: price}, "accounts": [{name, api_key,
     secret, deposits: {asset: amount}, tier?, faults?}], "admin_token"?, "feed_interval_ms"?,
-    "spread_ticks"?, "levels"?, "level_steps"?: [min, max]}``; ``feed_interval_ms`` 0 turns
+    "spread_ticks"?, "levels"?, "level_steps"?: [min, max]}``; fault durations in milliseconds,
+    ``outages`` as ``[[start, end], ...]`` in ISO 8601; ``feed_interval_ms`` 0 turns
     the synthetic feed off (the market then moves only by the test levers); decimals as
     strings; a key or secret written ``env:NAME`` is read from the environment.
     """
