@@ -171,6 +171,22 @@ class ConnectorContract:
 
         self.run(case)
 
+    def test_a_resting_buy_locks_its_quote_until_cancelled(self) -> None:
+        async def case(h: VenueHarness) -> None:
+            market = (await h.connector.markets())[h.symbol]
+            await h.set_market(h.price, h.price * 2)
+            before = (await h.connector.balances())[market.quote_asset]
+            price = h.price / 2
+            await h.connector.submit(self.limit(h, "lock1", Side.BUY, price))
+            locked = (await h.connector.balances())[market.quote_asset]
+            await h.connector.cancel(h.symbol, client_order_id="lock1")
+            after = (await h.connector.balances())[market.quote_asset]
+            assert locked.locked - before.locked == h.quantity * price
+            assert locked.total == before.total
+            assert (after.free, after.locked) == (before.free, before.locked)
+
+        self.run(case)
+
     def test_an_unknown_order_is_not_found(self) -> None:
         async def case(h: VenueHarness) -> None:
             assert await h.connector.query(h.symbol, client_order_id="never") is None
