@@ -6,6 +6,15 @@ account's queue of execution reports. Callers reach it through
 account, with its wire faults) or the loopback server; a backtest drives its market data with
 :class:`~orderdesk.venues.paper.feeds.Replay`. Matching, settlement and reports live in
 :mod:`orderdesk.venues.paper.engine`.
+
+Balances: a working order locks what it may spend, released as it fills and on its end
+(cancel, expiry): a buy locks quantity x limit price (a market buy, the exact cost of its
+walk of the book), a sell its quantity. Fees are charged in the asset received, so nothing
+more is locked. A submit that the free balance cannot cover is rejected.
+
+Time in force: IOC and FOK orders and market orders never rest; what they cannot fill at
+once expires (EXPIRED, as Binance reports it); a FOK that cannot fill completely expires
+without a fill. GTD orders expire at ``expire_at``.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ Resting orders fill as makers at their own price when the market crosses them:
 * a trade print strictly through the price fills it completely; a print *at* the price
   fills resting orders there in time priority, up to the printed quantity.
 
+A STOP_LIMIT order waits until a trade print, or the best opposite quote, reaches its stop
+(at or above it for a buy, at or below for a sell); it then works as a limit order, taking
+what it can and resting the rest. A stop already reached at submit triggers at once.
+
 An order never trades with a resting order of its own account: that resting order expires
 instead (self-trade prevention, Binance's EXPIRE_MAKER), so one account never sees one
 trade id twice.
