@@ -21,6 +21,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from orderdesk.errors import NotSent, OutcomeUnknown, RateLimited
+from orderdesk.model import OrderStatus, OrderType, RejectCode, Side, SubmitRequest
 from orderdesk.testing.loopback import LoopbackLevers
 from orderdesk.venues.loopback import (
     LoopbackConfig,
@@ -30,6 +32,7 @@ from orderdesk.venues.loopback import (
     load_config,
     serve,
 )
+from orderdesk.venues.loopback.client import LoopbackConnector
 
 KEY, SECRET = "canary-key-7f3a9c", "canary-secret-51d2e8"
 LIMITED_KEY, LIMITED_SECRET = "limited-key-0b1c", "limited-secret-9d8e"
@@ -417,3 +420,61 @@ def test_during_an_outage_requests_fail_unprocessed(server: LoopbackServer) -> N
 
     assert (status, body["code"]) == (503, -1001)
     assert server.state.exchange.find("frank", "BTC_USDT", client_order_id="faulty-1") is None
+
+
+# -- the HTTP connector's classification of failures ---------------------------------------
+
+
+def connector_for(server: LoopbackServer, key: str, secret: str) -> LoopbackConnector:
+    return LoopbackConnector(server.url, Secret(key), Secret(secret))
+
+
+def limit_request(cid: str, price: str = "90000.00") -> SubmitRequest:
+    return SubmitRequest(
+        cid, "BTC_USDT", Side.BUY, OrderType.LIMIT, Decimal("0.01"), Decimal(price)
+    )
+
+
+def test_connector_classifies_a_dropped_reply_as_outcome_unknown(server: LoopbackServer) -> None:
+    connector = connector_for(server, "dropped-key", "dropped")
+
+    with pytest.raises(OutcomeUnknown):
+        asyncio.run(connector.submit(limit_request("lost-1")))
+
+    assert server.state.exchange.find("carol", "BTC_USDT", client_order_id="lost-1") is not None
+
+
+def test_connector_classifies_a_refused_connection_as_not_sent(
+    config: LoopbackConfig, tmp_path: Path
+) -> None:
+    with serve(config, tmp_path / "venue.db").start() as stopped:
+        url = stopped.url
+    connector = LoopbackConnector(url, Secret(KEY), Secret(SECRET))
+
+    with pytest.raises(NotSent):
+        asyncio.run(connector.balances())
+
+
+def test_connector_turns_filter_failures_into_reject_codes(server: LoopbackServer) -> None:
+    connector = connector_for(server, KEY, SECRET)
+
+    off_tick = asyncio.run(connector.submit(limit_request("tick-1", "90000.001")))
+    too_big = asyncio.run(connector.submit(limit_request("rich-1", "9000000000.00")))
+
+    assert (off_tick.status, off_tick.reject_code) == (
+        OrderStatus.REJECTED,
+        RejectCode.PRICE_NOT_ON_TICK,
+    )
+    assert too_big.reject_code is RejectCode.INSUFFICIENT_BALANCE
+
+
+def test_connector_reports_rate_limits_with_retry_after(server: LoopbackServer) -> None:
+    connector = connector_for(server, LIMITED_KEY, LIMITED_SECRET)
+    asyncio.run(connector.balances())
+    asyncio.run(connector.balances())
+
+    with pytest.raises(RateLimited) as limited:
+        asyncio.run(connector.balances())
+
+    assert 1 <= limited.value.retry_after <= 60
+    assert SECRET not in repr(connector_for(server, KEY, SECRET))

@@ -8,8 +8,9 @@ clients, ccxt among them, can trade against the loopback server unchanged.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Context, Decimal
+from typing import Any
 
 from orderdesk.model import (
     Balance,
@@ -25,6 +26,9 @@ from orderdesk.model import (
 
 __all__ = [
     "ApiError",
+    "order_from_json",
+    "reject_code",
+    "time_from_ms",
     "exchange_info",
     "fill_json",
     "order_json",
@@ -87,6 +91,10 @@ _REJECTS: dict[RejectCode, tuple[int, str]] = {
         "Account has insufficient balance for requested action.",
     ),
 }
+
+
+# LOT_SIZE stands for three of our codes; reading it back, it means "off the step".
+_AMBIGUOUS = {RejectCode.BELOW_MIN_QUANTITY, RejectCode.ABOVE_MAX_QUANTITY}
 
 
 def reject_error(code: RejectCode) -> ApiError:
@@ -276,3 +284,46 @@ def account_json(balances: Mapping[str, Balance], at: datetime) -> dict[str, obj
         ],
         "permissions": ["SPOT"],
     }
+
+
+# -- reading Binance's answers (the loopback client) ---------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FROM_STATUS = {name: status for status, name in _STATUS.items()} | {
+    "EXPIRED_IN_MATCH": OrderStatus.EXPIRED
+}
+_FROM_MESSAGE = {msg: code for code, (_, msg) in _REJECTS.items() if code not in _AMBIGUOUS}
+_FROM_CODE = {-1121: RejectCode.UNKNOWN_SYMBOL, -1100: RejectCode.INVALID_CLIENT_ORDER_ID}
+
+
+def time_from_ms(ms: int) -> datetime:
+    """Return Binance's epoch milliseconds as an aware UTC datetime."""
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def reject_code(code: int, msg: str) -> RejectCode:
+    """Return the reject code of a Binance refusal of a new order (LOT_SIZE: off the step)."""
+    return _FROM_MESSAGE.get(msg) or _FROM_CODE.get(code) or RejectCode.INVALID_ORDER
+
+
+def order_from_json(raw: Mapping[str, Any], symbol: str) -> VenueOrder:
+    """Return a Binance order (query, cancel or new-order answer) as a ``VenueOrder``."""
+    price = Decimal(raw["price"])
+    stop = Decimal(raw.get("stopPrice", "0"))
+    fallback = raw.get("transactTime", 0)
+    return VenueOrder(
+        venue_order_id=str(raw["orderId"]),
+        client_order_id=raw["clientOrderId"],
+        symbol=symbol,
+        side=Side(raw["side"]),
+        order_type=ORDER_TYPES.get(raw["type"], OrderType.STOP_LIMIT),
+        time_in_force=TimeInForce(raw.get("timeInForce", "GTC")),
+        quantity=Decimal(raw["origQty"]),
+        price=price if price else None,
+        stop_price=stop if stop else None,
+        status=_FROM_STATUS[raw["status"]],
+        filled_quantity=Decimal(raw["executedQty"]),
+        filled_notional=Decimal(raw["cummulativeQuoteQty"]),
+        created_at=time_from_ms(raw.get("time", fallback)),
+        updated_at=time_from_ms(raw.get("updateTime", fallback)),
+    )
