@@ -29,7 +29,7 @@ from http.client import HTTPException
 from typing import Any
 from urllib.parse import urlencode
 
-from orderdesk.errors import Banned, NotSent, OutcomeUnknown, RateLimited
+from orderdesk.errors import Banned, NotSent, OutcomeUnknown, RateLimited, VenueError
 from orderdesk.model import (
     Balance,
     CancelOutcome,
@@ -56,14 +56,18 @@ __all__ = ["LoopbackConnector"]
 _TYPE_NAME = {OrderType.MARKET: "MARKET", OrderType.LIMIT: "LIMIT"}
 
 
-class _Refused(Exception):
-    """A Binance error answer (HTTP 4xx with a code) to a request that was processed."""
+class _Refused(VenueError):
+    """A Binance error answer (HTTP 4xx with a code): the venue read the request and said no.
 
-    def __init__(self, status: int, code: int, msg: str) -> None:
+    Methods turn the answers they expect into values (a rejected order, "not found"); any
+    other (a bad signature, a stale timestamp) reaches the caller as this ``VenueError``.
+    """
+
+    def __init__(self, venue: str, operation: str, status: int, code: int, msg: str) -> None:
         self.status = status
         self.code = code
         self.msg = msg
-        super().__init__(f"{status} {code} {msg}")
+        super().__init__(venue, operation, f"HTTP {status}, code {code}: {msg}")
 
 
 def _ms(at: datetime) -> int:
@@ -130,7 +134,7 @@ class LoopbackConnector:
                 if code == -1001:  # Binance: "the request failed"
                     raise NotSent(self._name, operation, f"{error.code} {msg}") from None
                 raise OutcomeUnknown(self._name, operation, f"{error.code} {msg}") from None
-            raise _Refused(error.code, code, msg) from None
+            raise _Refused(self._name, operation, error.code, code, msg) from None
         except urllib.error.URLError as error:
             if isinstance(error.reason, ConnectionRefusedError):
                 raise NotSent(self._name, operation, "connection refused") from None
@@ -242,7 +246,7 @@ class LoopbackConnector:
         try:
             raw = await self._request("DELETE", "/api/v3/order", params)
         except _Refused as refused:
-            if refused.code != -2011:
+            if refused.code not in (-2011, -1121):  # unknown order, unknown symbol
                 raise
             known = await self.query(
                 symbol, client_order_id=client_order_id, venue_order_id=venue_order_id
@@ -290,7 +294,7 @@ class LoopbackConnector:
         try:
             raw = await self._request("GET", "/api/v3/order", params)
         except _Refused as refused:
-            if refused.code == -2013:
+            if refused.code in (-2013, -1121):  # no such order, no such symbol
                 return None
             raise
         order = order_from_json(raw, symbol)
