@@ -5,15 +5,24 @@ venue, follows it through acks, fills, cancels, rejects and expiries, never lose
 duplicates an order or a fill, and reports how well each order was executed.
 """
 
+# Ledger, Journal and their storage.
 from orderdesk.errors import (
     AckConflict,
+    ConcurrentUpdate,
     FillConflict,
     IntegrityAlarm,
+    IntegrityError,
     InvalidTransition,
     LifecycleError,
+    NotFound,
+    OperationalError,
     OrderdeskError,
     Overfill,
+    SchemaVersionError,
+    StoreError,
 )
+from orderdesk.ledger import Journal, Ledger, Trace
+from orderdesk.ledger.stores import open_store
 from orderdesk.model import (
     TRANSITIONS,
     Acked,
@@ -41,6 +50,8 @@ from orderdesk.model import (
     generate_order_id,
     generate_plan_id,
 )
+from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord, SubmitState
+from orderdesk.ports import OrderPage, OrderQuery, Store
 
 __version__ = "0.1.0"
 
@@ -48,6 +59,7 @@ __all__ = [
     "AckConflict",
     "Acked",
     "Cancelled",
+    "ConcurrentUpdate",
     "EventKind",
     "ExecutionGroup",
     "Expired",
@@ -56,20 +68,35 @@ __all__ = [
     "FillSummary",
     "Filled",
     "IntegrityAlarm",
+    "IntegrityError",
     "InvalidTransition",
+    "Journal",
+    "JournalEntry",
+    "JournalKind",
+    "Ledger",
     "LifecycleError",
     "Liquidity",
+    "NotFound",
+    "OperationalError",
     "Order",
     "OrderEvent",
     "OrderFills",
+    "OrderPage",
+    "OrderQuery",
+    "OrderRecord",
     "OrderStatus",
     "OrderType",
     "OrderdeskError",
     "Overfill",
     "Rejected",
+    "SchemaVersionError",
     "Side",
+    "Store",
+    "StoreError",
+    "SubmitState",
     "TRANSITIONS",
     "TimeInForce",
+    "Trace",
     "TradePlan",
     "Transition",
     "__version__",
@@ -78,4 +105,5 @@ __all__ = [
     "generate_group_id",
     "generate_order_id",
     "generate_plan_id",
+    "open_store",
 ]

@@ -10,6 +10,14 @@
             ├── FillConflict            same trade id, different quantity or price
             └── AckConflict             a second ack names a different venue order id
 
+    OrderdeskError
+    └── StoreError                      the ledger's storage failed (PEP 249-shaped)
+        ├── OperationalError            the database could not do it now (I/O, locks)
+        │   └── ConcurrentUpdate        another writer changed the row first: retry it all
+        ├── IntegrityError              a write would break a unique or foreign key
+        ├── SchemaVersionError          the database's schema is newer than this code
+        └── NotFound                    no such record in this account (or another's)
+
 Bad input (a float price, a naive datetime, a malformed id) is rejected by the models with
 ``pydantic.ValidationError``, which is a ``ValueError``: it is the caller's mistake, not a
 broken contract inside orderdesk, and it names the field and the offending value.
@@ -27,6 +35,14 @@ __all__ = [
     "LifecycleError",
     "OrderdeskError",
     "Overfill",
+]
+__all__ += [  # storage errors (the ledger issue)
+    "ConcurrentUpdate",
+    "IntegrityError",
+    "NotFound",
+    "OperationalError",
+    "SchemaVersionError",
+    "StoreError",
 ]
 
 
@@ -83,3 +99,41 @@ class AckConflict(IntegrityAlarm):
         super().__init__(
             f"order {order_id}: acked as venue order {known!r}, now reported as {reported!r}"
         )
+
+
+# --- Storage errors: drivers' errors are translated into these once, in the stores. ---
+
+
+class StoreError(OrderdeskError):
+    """The ledger's storage failed; the driver's own error is the ``__cause__``."""
+
+
+class OperationalError(StoreError):
+    """The database could not carry out the work now (I/O, a lock, a lost connection)."""
+
+
+class ConcurrentUpdate(OperationalError):
+    """Another writer changed the row first, or the database aborted a serialization race.
+
+    The whole transaction was rolled back; retrying it from the start is safe.
+    """
+
+
+class IntegrityError(StoreError):
+    """A write would break a unique key or a link (a second client order id, say)."""
+
+
+class SchemaVersionError(StoreError):
+    """The database was written by a newer orderdesk; this code will not touch it."""
+
+    def __init__(self, found: int, supported: int) -> None:
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"database schema version {found} is newer than this orderdesk supports "
+            f"({supported}); upgrade orderdesk, do not downgrade the database"
+        )
+
+
+class NotFound(StoreError, LookupError):
+    """No such record in this account; another account's records are never visible."""
