@@ -41,8 +41,8 @@ class TestSqliteNormalStore(StoreContract):
 @pytest.mark.postgres
 class TestPostgresStore(StoreContract):
     @pytest.fixture
-    def store(self, postgres_schema: tuple[str, str]) -> Iterator[Store]:
-        url, schema = postgres_schema
+    def store(self, pg_schema: tuple[str, str]) -> Iterator[Store]:
+        url, schema = pg_schema
         store = PostgresStore(url, schema=schema)
         yield store
         store.close()
