@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from orderdesk.model.venue import (
@@ -258,4 +259,16 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release the connection; the store is unusable afterwards."""
+        ...
+
+
+__all__ += ["MarketData"]  # the broker issue
+
+
+@runtime_checkable
+class MarketData(Protocol):
+    """Where the broker reads the market: the arrival price of an order is its mid quote."""
+
+    async def mid_price(self, symbol: str) -> Decimal | None:
+        """Return the mid of the best bid and ask of ``symbol`` now, or ``None`` if unknown."""
         ...
