@@ -59,18 +59,24 @@ def test_seed_000_examples_load_by_status_for_the_current_user() -> None:
     cancelled = run(broker.submit(desk.order("SELL", "0.1", price="99000.00")))
     run(broker.cancel(cancelled.order_id))
 
-    broker.settings(**{"account": "acct-1"})
-    open_trades = run(broker.load(**{"status": "OPEN"}))
-    closed_trades = run(broker.load(**{"status": "CLOSED"}))
-    pending = run(broker.load(**{"status": "PENDING"}))
-    cancelled_trades = run(broker.load(**{"status": "CANCELLED"}))
+    user_params: dict[str, Any] = {"account": "acct-1"}
+    broker.settings(**user_params)
+    broker_params: dict[str, Any] = {"status": "OPEN"}
+    open_trades = run(broker.load(**broker_params))
+    broker_params = {"status": "CLOSED"}
+    closed_trades = run(broker.load(**broker_params))
+    broker_params = {"status": "PENDING"}
+    pending = run(broker.load(**broker_params))
+    broker_params = {"status": "CANCELLED"}
+    cancelled_trades = run(broker.load(**broker_params))
 
     assert [o.order_id for o in open_trades] == [resting.order_id]
     assert [o.order_id for o in closed_trades] == [filled.order_id, cancelled.order_id]
     assert pending == []
     assert [o.order_id for o in cancelled_trades] == [cancelled.order_id]
     with pytest.raises(ValueError, match="Did you mean 'CANCELLED'"):
-        run(broker.load(**{"status": "CANECELLED"}))
+        broker_params = {"status": "CANECELLED"}  # seed 000's own spelling
+        run(broker.load(**broker_params))
 
 
 def test_settings_refuse_unknown_keys_and_never_echo_secrets() -> None:
@@ -100,7 +106,7 @@ def test_another_account_can_neither_see_query_nor_cancel_an_order() -> None:
     assert run(desk.broker.load()) == []
     for lookup in (desk.broker.get, desk.broker.status, desk.broker.cancel, desk.broker.fills):
         with pytest.raises(NotFound):
-            run(lookup(mine.order_id))  # type: ignore[operator]
+            run(lookup(mine.order_id))
     with pytest.raises(NotFound):
         desk.ledger.get_by_client_order_id("acct-2", "paper", mine.client_order_id)
     with pytest.raises(NotFound):

@@ -75,6 +75,7 @@ ConnectorFactory = Callable[[BrokerSettings], Connector]
 NOT_SENT_CODE: Final = "NOT_SENT"
 """The reject code of an order that provably never reached the venue."""
 
+_MAX_POLL: Final = 16.0
 _PROVEN_UNSENT = (NotSent, RateLimited, Banned, CircuitOpen)
 _VENUE_END: Final[dict[OrderStatus, type[Cancelled] | type[Expired]]] = {
     OrderStatus.CANCELLED: Cancelled,
@@ -128,7 +129,7 @@ class AsyncBroker:
         visibility_window: timedelta = timedelta(seconds=120),
         poll_interval: timedelta = timedelta(seconds=1),
         min_negative_answers: int = 3,
-        max_resends: int = 3,
+        max_resends: int = 10,
         check_balance: bool = True,
     ) -> None:
         self._ledger = ledger
@@ -314,6 +315,7 @@ class AsyncBroker:
         """Find out whether an in-doubt submit was placed; resend only once sure it was not."""
         started = self._clock.now()
         negatives = resends = 0
+        poll = self._poll.total_seconds()
         while True:
             record = self._ledger.get(session.account, order_id)
             if record.submit_state is SubmitState.ACKED or record.order.status.is_terminal:
@@ -341,7 +343,8 @@ class AsyncBroker:
                 else:
                     self._adopt_result(session, order_id, result)
                     break
-            await self._sleep(self._poll.total_seconds())
+            await self._sleep(poll)
+            poll = min(poll * 2, _MAX_POLL)  # a venue that lags is not helped by asking more
         self.resolutions.append(self._clock.now() - started)
         return self._ledger.get(session.account, order_id)
 

@@ -18,7 +18,15 @@ from orderdesk.broker.settings import BrokerSettings
 from orderdesk.clocks import ManualClock
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
-from orderdesk.model import Market, Order, OrderType, Side, generate_group_id
+from orderdesk.model import (
+    Market,
+    Order,
+    OrderType,
+    Side,
+    SubmitRequest,
+    SubmitResult,
+    generate_group_id,
+)
 from orderdesk.ports import Connector
 from orderdesk.venues.paper import PaperConnector, PaperExchange
 from orderdesk.venues.paper.exchange import ClientIdScope
@@ -52,6 +60,8 @@ class PaperDesk:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     visibility_window: timedelta = timedelta(seconds=120)
     check_balance: bool = True
+    report_stream: bool = True
+    """Whether reports reach the broker; off, it learns only by asking (a dead user stream)."""
 
     def __post_init__(self) -> None:
         self.clock = ManualClock(START)
@@ -62,6 +72,8 @@ class PaperDesk:
             self.exchange.open_account(account, FUNDS, faults=self.faults)
         self.ledger = Ledger(open_store(self.store_url), self.clock)
         self.connectors: dict[str, PaperConnector] = {}
+        self.submit_log: dict[str, list[datetime]] = {}
+        """Every submit the broker sent (whatever became of it): client order id -> times."""
         self.broker = AsyncBroker(
             self.ledger,
             self._connect,
@@ -77,7 +89,7 @@ class PaperDesk:
         self.quote(Decimal("94999.99"), Decimal("95000.01"))
 
     def _connect(self, settings: BrokerSettings) -> Connector:
-        connector = PaperConnector(self.exchange, settings.account)
+        connector = _LoggedConnector(self.exchange, settings.account, self)
         self.connectors[settings.account] = connector
         return connector
 
@@ -93,7 +105,8 @@ class PaperDesk:
     def deliver(self) -> int:
         """Record the current account's due reports; return how many were its orders'."""
         connector = self.connectors[self.broker.account]
-        return self.broker.on_reports(connector.drain_reports())
+        reports = connector.drain_reports()
+        return self.broker.on_reports(reports) if self.report_stream else 0
 
     def quote(self, bid: Decimal, ask: Decimal, depth: Decimal = Decimal(50)) -> None:
         """Quote ``bid``/``ask`` ``depth`` deep, plus two deeper levels each side."""
@@ -134,3 +147,80 @@ class PaperDesk:
                 **fields,
             }
         )
+
+
+class _LoggedConnector(PaperConnector):
+    """A paper connector that notes the time of every submit it is asked to send."""
+
+    __slots__ = ("_desk",)
+
+    def __init__(self, exchange: PaperExchange, account: str, desk: PaperDesk) -> None:
+        super().__init__(exchange, account)
+        self._desk = desk
+
+    async def submit(self, request: SubmitRequest) -> SubmitResult:
+        """Note the attempt, then send it."""
+        self._desk.submit_log.setdefault(request.client_order_id, []).append(self._desk.clock.now())
+        return await super().submit(request)
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """The ledger against the venue's own books, order by order."""
+
+    ledger_orders: int
+    venue_orders: int
+    lost: int
+    """Orders the venue holds that the ledger does not show as placed (or does not know)."""
+    duplicated: int
+    """Extra venue orders for one ledger order (a resend the venue took twice)."""
+    divergent: int
+    """Orders whose status or filled quantity differ between ledger and venue."""
+    in_doubt: int
+    """Ledger orders still SENT or IN_DOUBT."""
+    false_rejects: int
+    """Orders the ledger calls REJECTED that the venue holds."""
+
+    def line(self) -> str:
+        """One line for the test output."""
+        return (
+            f"{self.ledger_orders} ledger orders, {self.venue_orders} venue orders: "
+            f"lost {self.lost}, duplicated {self.duplicated}, divergent {self.divergent}, "
+            f"in doubt {self.in_doubt}, false rejects {self.false_rejects}"
+        )
+
+
+def audit(desk: PaperDesk, account: str | None = None) -> Audit:
+    """Compare ``account``'s ledger with the venue's records of it."""
+    from orderdesk.model import OrderStatus  # noqa: PLC0415
+    from orderdesk.model.records import SubmitState  # noqa: PLC0415
+
+    account = account or desk.broker.account
+    venue = {}
+    extra = 0
+    records = desk.exchange.open_records(account) + desk.exchange.closed_records(
+        account, "BTC_USDT", START
+    )
+    for record in records:
+        snapshot = record.snapshot()
+        if snapshot.client_order_id in venue:
+            extra += 1
+        venue[snapshot.client_order_id] = snapshot
+    lost = divergent = in_doubt = false_rejects = 0
+    ours = list(desk.ledger.load_all(account))
+    known = {r.client_order_id for r in ours}
+    lost += sum(1 for client_id in venue if client_id not in known)
+    for record in ours:
+        held = venue.get(record.client_order_id)
+        if record.submit_state in (SubmitState.SENT, SubmitState.IN_DOUBT):
+            in_doubt += 1
+        if held is None:
+            if record.submit_state is SubmitState.ACKED:
+                lost += 1
+            continue
+        if record.order.status is OrderStatus.REJECTED:
+            false_rejects += 1
+            lost += 1
+        elif (record.order.status, record.filled_quantity) != (held.status, held.filled_quantity):
+            divergent += 1
+    return Audit(len(ours), len(records), lost, extra, divergent, in_doubt, false_rejects)
