@@ -33,8 +33,7 @@ def test_a_market_order_fills_at_once_with_its_arrival_price_recorded() -> None:
     fills = run(desk.broker.fills(record.order_id))
     assert sum(f.quantity for f in fills) == D("0.5")
     assert all(f.price == D("95000.01") for f in fills)
-    assert record.sent_at is not None and record.acked_at is not None
-    assert record.first_fill_at is not None and record.completed_at is not None
+    assert None not in (record.sent_at, record.acked_at, record.first_fill_at, record.completed_at)
 
 
 def test_a_limit_order_rests_then_fills_from_the_report_stream() -> None:
@@ -74,8 +73,8 @@ def test_seed_000_examples_load_by_status_for_the_current_user() -> None:
     assert [o.order_id for o in closed_trades] == [filled.order_id, cancelled.order_id]
     assert pending == []
     assert [o.order_id for o in cancelled_trades] == [cancelled.order_id]
+    broker_params = {"status": "CANECELLED"}  # seed 000's own spelling
     with pytest.raises(ValueError, match="Did you mean 'CANCELLED'"):
-        broker_params = {"status": "CANECELLED"}  # seed 000's own spelling
         run(broker.load(**broker_params))
 
 

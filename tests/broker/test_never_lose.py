@@ -11,6 +11,7 @@ import asyncio
 import os
 from collections.abc import Callable
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -64,7 +65,7 @@ def test_requests_lost_before_the_venue_are_resent_only_after_the_window(
     submit_many(desk, 10_000)
     result = audit(desk)
     resent = {cid: times for cid, times in desk.submit_log.items() if len(times) > 1}
-    gaps = [b - a for times in resent.values() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for times in resent.values() for a, b in pairwise(times)]
     figure(
         f"seed {seed}: {result.line()}; {len(resent)} orders resent, shortest gap "
         f"{min(gaps, default=timedelta(0)).total_seconds():g} s; "

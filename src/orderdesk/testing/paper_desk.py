@@ -198,11 +198,11 @@ def audit(desk: PaperDesk, account: str | None = None) -> Audit:
     account = account or desk.broker.account
     venue = {}
     extra = 0
-    records = desk.exchange.open_records(account) + desk.exchange.closed_records(
+    held_orders = desk.exchange.open_records(account) + desk.exchange.closed_records(
         account, "BTC_USDT", START
     )
-    for record in records:
-        snapshot = record.snapshot()
+    for held_order in held_orders:
+        snapshot = held_order.snapshot()
         if snapshot.client_order_id in venue:
             extra += 1
         venue[snapshot.client_order_id] = snapshot
@@ -223,4 +223,4 @@ def audit(desk: PaperDesk, account: str | None = None) -> Audit:
             lost += 1
         elif (record.order.status, record.filled_quantity) != (held.status, held.filled_quantity):
             divergent += 1
-    return Audit(len(ours), len(records), lost, extra, divergent, in_doubt, false_rejects)
+    return Audit(len(ours), len(held_orders), lost, extra, divergent, in_doubt, false_rejects)
