@@ -47,8 +47,9 @@ def test_a_storm_of_repeated_shuffled_fill_reports_double_counts_nothing(
         seq += 1
         reports.append(
             ExecutionReport(
-                seq=seq, kind=kind, at=START + timedelta(seconds=at_s), venue_order_id=f"v{client_id}",
-                client_order_id=client_id, symbol="BTC_USDT", status=OrderStatus.OPEN,
+                seq=seq, kind=kind, at=START + timedelta(seconds=at_s),
+                venue_order_id=f"v{client_id}", client_order_id=client_id, symbol="BTC_USDT",
+                status=OrderStatus.OPEN,
                 filled_quantity=Decimal(0), fill=fill,
             )
         )  # fmt: skip
