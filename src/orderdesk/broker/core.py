@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any, Final, TypeVar
 
 from orderdesk.broker.pretrade import check_order
+from orderdesk.broker.reconcile import ReconcileReport, reconcile
 from orderdesk.broker.retry import Operation, Retrier, RetryPolicy, Sleep
 from orderdesk.broker.settings import BrokerSettings, parse_settings
 from orderdesk.errors import (
@@ -49,6 +50,7 @@ from orderdesk.model import (
     OrderEvent,
     OrderStatus,
     Rejected,
+    generate_group_id,
 )
 from orderdesk.model.client_ids import ClientIdCodec, codec_for
 from orderdesk.model.records import OrderRecord, SubmitState
@@ -171,6 +173,16 @@ class AsyncBroker:
         """The current account."""
         return self._require().account
 
+    @property
+    def ledger(self) -> Ledger:
+        """The Ledger this broker records to."""
+        return self._ledger
+
+    @property
+    def clock(self) -> Clock:
+        """The broker's clock."""
+        return self._clock
+
     def retrier(self, venue: str) -> Retrier:
         """Return the retrier (its counters, budget and breaker) of ``venue``."""
         return self._retriers[venue]
@@ -237,6 +249,10 @@ class AsyncBroker:
         )
         self._publish(record)
         return await self._send(session, record)
+
+    async def markets(self) -> dict[str, Market]:
+        """Return the current venue's markets (loaded once per session)."""
+        return await self._markets(self._require())
 
     async def _markets(self, session: _Session) -> dict[str, Market]:
         if session.markets is None:
@@ -399,6 +415,82 @@ class AsyncBroker:
                 session, order_id, Rejected(at=found.updated_at, reason="rejected"), "lookup"
             )
         return updated
+
+    async def resolve(self, order_id: str) -> OrderRecord:
+        """Resolve an in-doubt submit now (see the module docstring)."""
+        session = self._require()
+        record = self._ledger.get(session.account, order_id)
+        if record.submit_state is SubmitState.ACKED or record.submit_state is SubmitState.NOT_SENT:
+            return record
+        return await self._resolve(session, order_id, record.sent_at or record.order.created_at)
+
+    # --- reconciliation ------------------------------------------------------------------
+
+    async def reconcile(self, *, dry_run: bool = False) -> ReconcileReport:
+        """Compare the Ledger with the venue for the current account; fix it unless dry."""
+        return await reconcile(self, dry_run=dry_run)
+
+    def find_client_order(self, client_order_id: str) -> OrderRecord | None:
+        """Return the current account's order sent under ``client_order_id``, if any."""
+        session = self._require()
+        try:
+            return self._ledger.get_by_client_order_id(
+                session.account, session.venue, client_order_id
+            )
+        except NotFound:
+            return None
+
+    async def catch_up(
+        self, record: OrderRecord, found: VenueOrder, since: datetime
+    ) -> OrderRecord:
+        """Record what the venue did to ``record`` that the Ledger missed."""
+        session = self._require()
+        if record.submit_state is not SubmitState.ACKED:
+            self._ledger.set_submit_state(
+                session.account, record.order_id, SubmitState.SENT, causation_id="reconcile"
+            )
+        return await self._adopt_venue_order(session, record, found, since)
+
+    async def adopt_unknown(self, found: VenueOrder, since: datetime) -> OrderRecord:
+        """Record an order found only at the venue, in the current account, with its history."""
+        session = self._require()
+        order_id = session.codec.decode(found.client_order_id)
+        group = ExecutionGroup(
+            group_id=generate_group_id(found.created_at),
+            account=session.account,
+            strategy="reconciled",
+            symbol=found.symbol,
+            side=found.side,
+            reason=f"found at {session.venue} by reconciliation",
+            created_at=found.created_at,
+        )
+        self._ledger.record_group(group, causation_id="reconcile")
+        fields: dict[str, Any] = {
+            "parent_group_id": group.group_id,
+            "symbol": found.symbol,
+            "side": found.side,
+            "order_type": found.order_type,
+            "quantity": found.quantity,
+            "price": found.price,
+            "stop_price": found.stop_price,
+            "time_in_force": found.time_in_force,
+            "expire_at": found.expire_at,
+            "created_at": found.created_at,
+            "updated_at": found.created_at,
+        }
+        if order_id is not None:
+            fields["order_id"] = order_id
+        record = self._ledger.record_order(
+            session.account,
+            Order.model_validate(fields),
+            venue=session.venue,
+            client_order_id=found.client_order_id,
+            causation_id="reconcile",
+        )
+        self._ledger.set_submit_state(
+            session.account, record.order_id, SubmitState.SENT, causation_id="reconcile"
+        )
+        return await self._adopt_venue_order(session, record, found, since)
 
     # --- reports -------------------------------------------------------------------------
 
