@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal as D
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,3 +57,12 @@ def test_the_sync_api_submits_cancels_and_reads_through_the_same_core() -> None:
         assert broker.status(resting.order_id).order.status is OrderStatus.CANCELLED
         assert [o.order_id for o in broker.load("CLOSED")] == [filled.order_id, resting.order_id]
         assert broker.trace(filled.order_id).record.order_id == filled.order_id
+
+
+def test_the_sync_broker_works_on_a_sqlite_ledger_opened_on_the_callers_thread(
+    tmp_path: Path,
+) -> None:
+    desk = PaperDesk(store_url=f"sqlite:///{tmp_path / 'ledger.db'}")
+    with Broker.around(desk.broker) as broker:
+        record = broker.submit(desk.order("BUY", "0.1"))
+        assert broker.get(record.order_id).order.status is OrderStatus.FILLED

@@ -214,7 +214,11 @@ class SqliteStore(_Reads):
             )
         with _translated():
             # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
-            connection = sqlite3.connect(target, isolation_level=None, timeout=60.0)
+            # check_same_thread=False: the store is used by one thread at a time, but not
+            # always the one that opened it (the synchronous Broker works on its own thread).
+            connection = sqlite3.connect(
+                target, isolation_level=None, timeout=60.0, check_same_thread=False
+            )
         super().__init__(connection)
         try:
             self._configure(synchronous, in_memory)
