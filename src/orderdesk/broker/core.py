@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -66,6 +66,8 @@ from orderdesk.model.venue import (
     to_event,
 )
 from orderdesk.ports import Clock, Connector, MarketData, OrderQuery
+from orderdesk.stats import Report, executions, parse_window
+from orderdesk.stats import report as quality_report
 
 __all__ = ["NOT_SENT_CODE", "AsyncBroker", "ConnectorFactory", "OrderUpdate"]
 
@@ -605,6 +607,31 @@ class AsyncBroker:
     async def fills(self, order_id: str) -> tuple[Fill, ...]:
         """Return the order's fills, oldest first."""
         return self._ledger.fills(self._require().account, order_id)
+
+    async def stats(
+        self,
+        window: str | timedelta | None = None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        group_by: Iterable[str] = (),
+    ) -> Report:
+        """Return execution quality of the current account's orders over a window.
+
+        ``window`` is the last ``"90s"``, ``"15m"``, ``"1h"`` or ``"7d"`` (or a timedelta)
+        up to now; or give ``start`` and/or ``end``. ``group_by`` takes any of symbol, side,
+        order_type, account, venue.
+        """
+        session = self._require()
+        if window is not None:
+            if start is not None or end is not None:
+                raise ValueError("give window= or start=/end=, not both")
+            span = parse_window(window) if isinstance(window, str) else window
+            end = self._clock.now()
+            start = end - span
+        # The window selects orders by creation; the report's figures run from their send.
+        found = executions(self._ledger, session.account, start=start, end=end)
+        return replace(quality_report(found, group_by=tuple(group_by)), start=start, end=end)
 
     async def trace(self, order_id: str) -> Trace:
         """Return the order's causality chain: plan, group, order, every event and fill."""
