@@ -1,9 +1,13 @@
-"""Shared test setup: hypothesis profiles, and one printed seed for every random test."""
+"""Shared test setup: hypothesis profiles, one printed seed for every random test, figures,
+and the PostgreSQL fixture."""
 
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -54,3 +58,20 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("measured figures")
         for line in sorted(lines):
             terminalreporter.write_line(line)
+
+
+POSTGRES_URL = os.environ.get("ORDERDESK_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[tuple[str, str]]:
+    """Yield (url, fresh schema name); drop the schema afterwards.
+
+    Skips without ORDERDESK_TEST_POSTGRES_URL; with it, an unreachable server fails the test.
+    """
+    if not POSTGRES_URL:
+        pytest.skip("set ORDERDESK_TEST_POSTGRES_URL to run the PostgreSQL store tests")
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    yield POSTGRES_URL, schema
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

@@ -5,22 +5,31 @@ venue, follows it through acks, fills, cancels, rejects and expiries, never lose
 duplicates an order or a fill, and reports how well each order was executed.
 """
 
+# Ledger, Journal and their storage.
 from orderdesk.errors import (
     AckConflict,
     Banned,
     CircuitOpen,
+    ConcurrentUpdate,
     FillConflict,
     IntegrityAlarm,
+    IntegrityError,
     InvalidTransition,
     LifecycleError,
+    NotFound,
     NotSent,
+    OperationalError,
     OrderdeskError,
     OutcomeUnknown,
     Overfill,
     PreTradeRejected,
     RateLimited,
+    SchemaVersionError,
+    StoreError,
     VenueError,
 )
+from orderdesk.ledger import Journal, Ledger, Trace
+from orderdesk.ledger.stores import open_store
 from orderdesk.model import (
     TRANSITIONS,
     Acked,
@@ -48,6 +57,7 @@ from orderdesk.model import (
     generate_order_id,
     generate_plan_id,
 )
+from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord, SubmitState
 from orderdesk.model.venue import (
     Balance,
     CancelOutcome,
@@ -62,7 +72,7 @@ from orderdesk.model.venue import (
     VenueOrder,
     to_event,
 )
-from orderdesk.ports import Clock, Connector
+from orderdesk.ports import Clock, Connector, OrderPage, OrderQuery, Store
 
 __version__ = "0.1.0"
 
@@ -70,6 +80,7 @@ __all__ = [
     "AckConflict",
     "Acked",
     "Cancelled",
+    "ConcurrentUpdate",
     "EventKind",
     "ExecutionGroup",
     "Expired",
@@ -78,20 +89,35 @@ __all__ = [
     "FillSummary",
     "Filled",
     "IntegrityAlarm",
+    "IntegrityError",
     "InvalidTransition",
+    "Journal",
+    "JournalEntry",
+    "JournalKind",
+    "Ledger",
     "LifecycleError",
     "Liquidity",
+    "NotFound",
+    "OperationalError",
     "Order",
     "OrderEvent",
     "OrderFills",
+    "OrderPage",
+    "OrderQuery",
+    "OrderRecord",
     "OrderStatus",
     "OrderType",
     "OrderdeskError",
     "Overfill",
     "Rejected",
+    "SchemaVersionError",
     "Side",
+    "Store",
+    "StoreError",
+    "SubmitState",
     "TRANSITIONS",
     "TimeInForce",
+    "Trace",
     "TradePlan",
     "Transition",
     "__version__",
@@ -100,6 +126,7 @@ __all__ = [
     "generate_group_id",
     "generate_order_id",
     "generate_plan_id",
+    "open_store",
 ]
 
 # The venue boundary (the paper-exchange issue): one block, merged into the sorted list.

@@ -22,6 +22,12 @@
         ├── RateLimited                 429: refused unprocessed; retry after retry_after
         ├── Banned                      418: kept calling after a 429; banned for retry_after
         └── CircuitOpen                 not sent: the venue's circuit breaker is open
+    └── StoreError                      the ledger's storage failed (PEP 249-shaped)
+        ├── OperationalError            the database could not do it now (I/O, locks)
+        │   └── ConcurrentUpdate        another writer changed the row first: retry it all
+        ├── IntegrityError              a write would break a unique or foreign key
+        ├── SchemaVersionError          the database's schema is newer than this code
+        └── NotFound                    no such record in this account (or another's)
 
 Bad input (a float price, a naive datetime, a malformed id) is rejected by the models with
 ``pydantic.ValidationError``, which is a ``ValueError``: it is the caller's mistake, not a
@@ -42,6 +48,14 @@ __all__ = [
     "LifecycleError",
     "OrderdeskError",
     "Overfill",
+]
+__all__ += [  # storage errors (the ledger issue)
+    "ConcurrentUpdate",
+    "IntegrityError",
+    "NotFound",
+    "OperationalError",
+    "SchemaVersionError",
+    "StoreError",
 ]
 
 # Venue errors (the paper-exchange issue); kept as one block.
@@ -167,3 +181,41 @@ class PreTradeRejected(OrderdeskError):
     def __init__(self, code: str, message: str) -> None:
         self.code = code
         super().__init__(f"{code}: {message}")
+
+
+# --- Storage errors: drivers' errors are translated into these once, in the stores. ---
+
+
+class StoreError(OrderdeskError):
+    """The ledger's storage failed; the driver's own error is the ``__cause__``."""
+
+
+class OperationalError(StoreError):
+    """The database could not carry out the work now (I/O, a lock, a lost connection)."""
+
+
+class ConcurrentUpdate(OperationalError):
+    """Another writer changed the row first, or the database aborted a serialization race.
+
+    The whole transaction was rolled back; retrying it from the start is safe.
+    """
+
+
+class IntegrityError(StoreError):
+    """A write would break a unique key or a link (a second client order id, say)."""
+
+
+class SchemaVersionError(StoreError):
+    """The database was written by a newer orderdesk; this code will not touch it."""
+
+    def __init__(self, found: int, supported: int) -> None:
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"database schema version {found} is newer than this orderdesk supports "
+            f"({supported}); upgrade orderdesk, do not downgrade the database"
+        )
+
+
+class NotFound(StoreError, LookupError):
+    """No such record in this account; another account's records are never visible."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from orderdesk.model.venue import (
@@ -99,4 +100,175 @@ class Connector(Protocol):
 
     def reports(self) -> AsyncIterator[ExecutionReport]:
         """Stream execution reports as the venue delivers them (duplicates and all)."""
+
+
+# --- Store: where the Ledger keeps orders, fills, plans, groups and the Journal. ---
+
+from collections.abc import Collection  # noqa: E402
+from contextlib import AbstractContextManager  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any  # noqa: E402
+
+from orderdesk.model.enums import OrderStatus  # noqa: E402
+from orderdesk.model.fill import Fill  # noqa: E402
+from orderdesk.model.plans import ExecutionGroup, TradePlan  # noqa: E402
+from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord  # noqa: E402
+
+__all__ += ["OrderPage", "OrderQuery", "Store", "StoreTransaction"]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    """Which of an account's orders to load; every given criterion must hold.
+
+    ``since`` is inclusive and ``until`` exclusive, both on ``created_at``.
+    """
+
+    statuses: Collection[OrderStatus] | None = None
+    symbol: str | None = None
+    group_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    """One page of orders, oldest first; pass ``next_cursor`` back for the next page."""
+
+    records: tuple[OrderRecord, ...]
+    next_cursor: str | None
+
+
+class StoreTransaction(Protocol):
+    """The writes (and the reads they depend on) of one atomic transaction."""
+
+    def get_order(self, account: str, order_id: str) -> OrderRecord | None:
+        """Return the account's order, or ``None``."""
+        ...
+
+    def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
+        """Return the account's group without its ``order_ids`` (cheap), or ``None``."""
+        ...
+
+    def get_plan(self, account: str, plan_id: str) -> TradePlan | None:
+        """Return the account's plan, or ``None``."""
+        ...
+
+    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this venue trade, whatever its order, or ``None``."""
+        ...
+
+    def insert_plan(self, plan: TradePlan) -> None:
+        """Add a plan; raise :class:`~orderdesk.errors.IntegrityError` if its id exists."""
+        ...
+
+    def insert_group(self, group: ExecutionGroup) -> None:
+        """Add a group (its ``order_ids`` come from its orders); ids are unique."""
+        ...
+
+    def insert_order(self, record: OrderRecord) -> None:
+        """Add an order; ``order_id`` and (venue, client order id) are unique."""
+        ...
+
+    def update_order(self, record: OrderRecord, expected_version: int) -> None:
+        """Replace the order's row, whose version must still be ``expected_version``.
+
+        ``record.version`` must be ``expected_version + 1``. Raise
+        :class:`~orderdesk.errors.ConcurrentUpdate` if another writer got there first.
+        """
+        ...
+
+    def insert_fill(self, venue: str, symbol: str, fill: Fill) -> None:
+        """Add a fill; (venue, symbol, trade id) and ``fill_id`` are unique."""
+        ...
+
+    def append(
+        self,
+        *,
+        at: datetime,
+        kind: JournalKind,
+        account: str,
+        order_id: str | None,
+        group_id: str | None,
+        plan_id: str | None,
+        causation_id: str | None,
+        correlation_id: str | None,
+        payload: Mapping[str, Any],
+    ) -> int:
+        """Append a journal entry and return its sequence number."""
+        ...
+
+
+class Store(Protocol):
+    """Durable home of the Ledger's state; :class:`~orderdesk.ledger.Ledger` is its only writer.
+
+    Every read is scoped by account: another account's record reads as absent. Driver errors
+    surface as :class:`~orderdesk.errors.StoreError`.
+    """
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[StoreTransaction]:
+        """Open a write transaction: committed when the block ends, rolled back on error."""
+        ...
+
+    def get_order(self, account: str, order_id: str) -> OrderRecord | None:
+        """Return the account's order, or ``None``."""
+        ...
+
+    def find_by_client_order_id(
+        self, account: str, venue: str, client_order_id: str
+    ) -> OrderRecord | None:
+        """Return the account's order sent to ``venue`` under this client order id."""
+        ...
+
+    def find_by_venue_order_id(
+        self, account: str, venue: str, venue_order_id: str
+    ) -> OrderRecord | None:
+        """Return the account's order that ``venue`` knows by this id."""
+        ...
+
+    def load(
+        self, account: str, query: OrderQuery, cursor: str | None = None, limit: int = 1000
+    ) -> OrderPage:
+        """Return up to ``limit`` of the account's orders matching ``query``, oldest first."""
+        ...
+
+    def fills(self, account: str, order_id: str) -> tuple[Fill, ...]:
+        """Return the account's order's fills in the order they were recorded."""
+        ...
+
+    def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
+        """Return the account's group with its ``order_ids``, or ``None``."""
+        ...
+
+    def get_plan(self, account: str, plan_id: str) -> TradePlan | None:
+        """Return the account's plan, or ``None``."""
+        ...
+
+    def journal(self, after: int = 0, limit: int = 1000) -> tuple[JournalEntry, ...]:
+        """Return up to ``limit`` journal entries with ``seq > after``, in order."""
+        ...
+
+    def journal_of_order(self, account: str, order_id: str) -> tuple[JournalEntry, ...]:
+        """Return the account's order's journal entries, in order."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection; the store is unusable afterwards."""
+        ...
+
+
+__all__ += ["MarketData"]  # the broker issue
+
+
+@runtime_checkable
+class MarketData(Protocol):
+    """Where the broker reads the market: the arrival price of an order is its mid quote."""
+
+    async def mid_price(self, symbol: str) -> Decimal | None:
+        """Return the mid of the best bid and ask of ``symbol`` now, or ``None`` if unknown."""
         ...

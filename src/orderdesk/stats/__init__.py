@@ -1,5 +1,6 @@
 """Execution-quality statistics: slippage, price improvement, shortfall, time to fill."""
 
+from orderdesk.stats.executions import execution_of, executions
 from orderdesk.stats.quality import Execution, OrderQuality, measure
 from orderdesk.stats.report import GroupStats, Report, Summary, parse_window, report
 
@@ -9,6 +10,8 @@ __all__ = [
     "OrderQuality",
     "Report",
     "Summary",
+    "execution_of",
+    "executions",
     "measure",
     "parse_window",
     "report",

@@ -161,6 +161,11 @@ class Engine:
         """Return the matching state of ``symbol`` (for inspection; do not change it)."""
         return self._books[symbol]
 
+    def best_quote(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        """Return the feed's best bid and ask of ``symbol`` (``None`` where a side is empty)."""
+        book = self._books[symbol]
+        return book.best_feed(bid=True), book.best_feed(bid=False)
+
     def _open(self, name: str, faults: Faults, tier: str | None = None) -> Account:
         rates = self.fees.rates(tier or self.fees.default_tier)
         account = Account(name, rates, faults, random.Random(f"{self._seed}:{name}"))

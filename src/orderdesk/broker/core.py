@@ -1,0 +1,653 @@
+"""AsyncBroker: the seed's Broker on the Ledger and any Connector, asyncio first.
+
+Submitting follows DESIGN.md §4. The PENDING order, its client order id and a journal entry
+are committed before anything leaves the process; the submit state moves to SENT, then the
+request goes out under the retry policy. If the venue provably never took it (refused
+connection, 429, ban, open breaker) the state returns to NOT_SENT and the order ends
+REJECTED with code ``NOT_SENT``: it is certainly not at the venue. If the outcome is unknown
+(timeout, 5xx, lost reply) the order goes IN_DOUBT and is resolved by asking the venue (by
+client id, then its open and recent closed orders and fills); it is sent again only after
+the venue's visibility window has passed with repeated "not found" answers, and never
+marked REJECTED for a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import partial
+from typing import Any, Final, TypeVar
+
+from orderdesk.broker.pretrade import check_order
+from orderdesk.broker.reconcile import ReconcileReport, reconcile
+from orderdesk.broker.retry import Operation, Retrier, RetryPolicy, Sleep
+from orderdesk.broker.settings import BrokerSettings, parse_settings
+from orderdesk.errors import (
+    Banned,
+    CircuitOpen,
+    IntegrityAlarm,
+    LifecycleError,
+    NotFound,
+    NotSent,
+    OrderdeskError,
+    PreTradeRejected,
+    RateLimited,
+    VenueError,
+)
+from orderdesk.ledger import Journal, Ledger, Trace
+from orderdesk.model import (
+    Acked,
+    Cancelled,
+    ExecutionGroup,
+    Expired,
+    Fill,
+    Filled,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Rejected,
+    generate_group_id,
+)
+from orderdesk.model.client_ids import ClientIdCodec, codec_for
+from orderdesk.model.records import OrderRecord, SubmitState
+from orderdesk.model.status_filter import status_filter
+from orderdesk.model.venue import (
+    CancelOutcome,
+    ExecutionReport,
+    Market,
+    RejectCode,
+    SubmitRequest,
+    SubmitResult,
+    VenueOrder,
+    to_event,
+)
+from orderdesk.ports import Clock, Connector, MarketData, OrderQuery
+from orderdesk.stats import Report, executions, parse_window
+from orderdesk.stats import report as quality_report
+
+__all__ = ["NOT_SENT_CODE", "AsyncBroker", "ConnectorFactory", "OrderUpdate"]
+
+T = TypeVar("T")
+
+ConnectorFactory = Callable[[BrokerSettings], Connector]
+"""Build the connector that acts for one account's settings (its credentials)."""
+
+NOT_SENT_CODE: Final = "NOT_SENT"
+"""The reject code of an order that provably never reached the venue."""
+
+_MAX_POLL: Final = 16.0
+_PROVEN_UNSENT = (NotSent, RateLimited, Banned, CircuitOpen)
+_VENUE_END: Final[dict[OrderStatus, type[Cancelled] | type[Expired]]] = {
+    OrderStatus.CANCELLED: Cancelled,
+    OrderStatus.EXPIRED: Expired,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """What subscribers hear after every change the broker records: the order as it now is,
+    and the fill that changed it, if one did."""
+
+    record: OrderRecord
+    fill: Fill | None = None
+
+
+@dataclass(slots=True)
+class _Session:
+    settings: BrokerSettings
+    connector: Connector
+    retrier: Retrier
+    codec: ClientIdCodec
+    markets: dict[str, Market] | None = None
+
+    @property
+    def account(self) -> str:
+        return self.settings.account
+
+    @property
+    def venue(self) -> str:
+        return self.connector.name
+
+
+class AsyncBroker:
+    """Submit, cancel, query and load orders for the current account, never losing one.
+
+    ``connect`` builds a connector for an account's settings. ``sleep`` is how the broker
+    waits (default: ``asyncio.sleep``); with a manual clock pass a sleep that advances it.
+    """
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        connect: ConnectorFactory,
+        *,
+        clock: Clock,
+        market_data: MarketData | None = None,
+        policy: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+        sleep: Sleep | None = None,
+        visibility_window: timedelta = timedelta(seconds=120),
+        poll_interval: timedelta = timedelta(seconds=1),
+        min_negative_answers: int = 3,
+        max_resends: int = 10,
+        check_balance: bool = True,
+    ) -> None:
+        self._ledger = ledger
+        self._journal = Journal(ledger.store)
+        self._connect = connect
+        self._clock = clock
+        self._market_data = market_data
+        self._policy = policy or RetryPolicy()
+        self._rng = rng or random.Random()
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._window = visibility_window
+        self._poll = poll_interval
+        self._min_negatives = min_negative_answers
+        self._max_resends = max_resends
+        self._check_balance = check_balance
+        self._session: _Session | None = None
+        self._retriers: dict[str, Retrier] = {}
+        self._subscribers: list[Callable[[OrderUpdate], None]] = []
+        self.alarms: list[IntegrityAlarm] = []
+        """Integrity alarms raised by venue reports (an overfill, a conflicting trade)."""
+        self.resolutions: list[timedelta] = []
+        """How long each in-doubt submit took to resolve, in the order they resolved."""
+
+    # --- who is calling ------------------------------------------------------------------
+
+    def settings(self, **params: Any) -> None:
+        """Set who is calling: ``account`` and, where the venue needs them, credentials."""
+        settings = parse_settings(params)
+        connector = self._connect(settings)
+        venue = connector.name
+        retrier = self._retriers.get(venue)
+        if retrier is None:  # one retrier (budget and breaker) per venue, across accounts
+            retrier = Retrier(venue, self._clock, self._rng, self._policy, self._sleep)
+            self._retriers[venue] = retrier
+        self._session = _Session(settings, connector, retrier, codec_for(venue))
+
+    @property
+    def account(self) -> str:
+        """The current account."""
+        return self._require().account
+
+    @property
+    def ledger(self) -> Ledger:
+        """The Ledger this broker records to."""
+        return self._ledger
+
+    @property
+    def clock(self) -> Clock:
+        """The broker's clock."""
+        return self._clock
+
+    def retrier(self, venue: str) -> Retrier:
+        """Return the retrier (its counters, budget and breaker) of ``venue``."""
+        return self._retriers[venue]
+
+    def _require(self) -> _Session:
+        if self._session is None:
+            raise OrderdeskError("no account: call broker.settings(account=...) first")
+        return self._session
+
+    # --- subscriptions -------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[OrderUpdate], None]) -> Callable[[], None]:
+        """Call ``callback`` after every recorded change; return the unsubscribe function."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback)
+
+    async def updates(self) -> AsyncIterator[OrderUpdate]:
+        """Yield every recorded change from now on."""
+        queue: asyncio.Queue[OrderUpdate] = asyncio.Queue()
+        unsubscribe = self.subscribe(queue.put_nowait)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            unsubscribe()
+
+    def _publish(self, record: OrderRecord, fill: Fill | None = None) -> None:
+        update = OrderUpdate(record, fill)
+        for callback in list(self._subscribers):
+            callback(update)
+
+    # --- submit --------------------------------------------------------------------------
+
+    async def submit(self, order: Order) -> OrderRecord:
+        """Check, record and send ``order``; return its record once the venue's answer is known.
+
+        A breach of the venue's filters or the balance raises
+        :class:`~orderdesk.errors.PreTradeRejected` and nothing is recorded or sent. A
+        venue's rejection is an outcome: the returned order is REJECTED, with its reason
+        in the journal.
+        """
+        session = self._require()
+        markets = await self._markets(session)
+        market = markets.get(order.symbol)
+        if market is None:
+            known = ", ".join(sorted(markets))
+            raise PreTradeRejected(
+                RejectCode.UNKNOWN_SYMBOL,
+                f"{order.symbol} is not traded on {session.venue}; {known}",
+            )
+        arrival = await self._arrival_price(order.symbol)
+        balances = None
+        if self._check_balance:
+            balances = await session.retrier.call(Operation.QUERY, session.connector.balances)
+        checked = check_order(order, market, reference_price=arrival, balances=balances)
+        self._ensure_group(session.account, checked)
+        record = self._ledger.record_order(
+            session.account,
+            checked,
+            venue=session.venue,
+            client_order_id=session.codec.encode(checked.order_id),
+            arrival_price=arrival,
+            causation_id=f"submit:{checked.order_id}",
+        )
+        self._publish(record)
+        return await self._send(session, record)
+
+    async def markets(self) -> dict[str, Market]:
+        """Return the current venue's markets (loaded once per session)."""
+        return await self._markets(self._require())
+
+    async def _markets(self, session: _Session) -> dict[str, Market]:
+        if session.markets is None:
+            found = await session.retrier.call(Operation.QUERY, session.connector.markets)
+            session.markets = dict(found)
+        return session.markets
+
+    async def _arrival_price(self, symbol: str) -> Decimal | None:
+        if self._market_data is None:
+            return None
+        return await self._market_data.mid_price(symbol)
+
+    def _ensure_group(self, account: str, order: Order) -> None:
+        try:
+            self._ledger.get_group(account, order.parent_group_id)
+        except NotFound:
+            self._ledger.record_group(
+                ExecutionGroup(
+                    group_id=order.parent_group_id,
+                    account=account,
+                    strategy="unspecified",
+                    symbol=order.symbol,
+                    side=order.side,
+                    created_at=order.created_at,
+                ),
+                causation_id=f"submit:{order.order_id}",
+            )
+
+    async def _send(self, session: _Session, record: OrderRecord) -> OrderRecord:
+        account, order_id = session.account, record.order_id
+        self._ledger.set_submit_state(account, order_id, SubmitState.SENT)
+        request = _request(record)
+        sent_at = self._clock.now()
+        try:
+            result = await session.retrier.call(
+                Operation.SUBMIT, lambda: session.connector.submit(request)
+            )
+        except _PROVEN_UNSENT as error:
+            self._ledger.set_submit_state(account, order_id, SubmitState.NOT_SENT)
+            return self._apply(
+                session,
+                order_id,
+                Rejected(at=self._clock.now(), reason=f"not sent: {error}", code=NOT_SENT_CODE),
+                cause="submit:not-sent",
+            )
+        except VenueError:  # OutcomeUnknown, or a failure that proves nothing either way
+            self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT)
+            return await self._resolve(session, order_id, sent_at)
+        return self._adopt_result(session, order_id, result)
+
+    def _adopt_result(self, session: _Session, order_id: str, result: SubmitResult) -> OrderRecord:
+        at = result.at
+        if not result.accepted:
+            code = None if result.reject_code is None else result.reject_code.value
+            return self._apply(
+                session, order_id, Rejected(at=at, reason=result.reason, code=code), "submit:reply"
+            )
+        record = self._apply(
+            session,
+            order_id,
+            Acked(at=at, connector_order_id=result.venue_order_id),
+            "submit:reply",
+        )
+        for venue_fill in result.fills:
+            record = self._apply(
+                session, order_id, Filled(venue_fill.to_fill(order_id)), "submit:reply"
+            )
+        end = _VENUE_END.get(result.status)
+        if end is not None:
+            record = self._apply(session, order_id, end(at=at), "submit:reply")
+        return record
+
+    # --- in doubt ------------------------------------------------------------------------
+
+    async def _resolve(self, session: _Session, order_id: str, sent_at: datetime) -> OrderRecord:
+        """Find out whether an in-doubt submit was placed; resend only once sure it was not."""
+        started = self._clock.now()
+        negatives = resends = 0
+        poll = self._poll.total_seconds()
+        while True:
+            record = self._ledger.get(session.account, order_id)
+            if record.submit_state is SubmitState.ACKED or record.order.status.is_terminal:
+                break  # a report or an earlier answer settled it
+            found = await self._look_up(session, record, sent_at)
+            if isinstance(found, VenueOrder):
+                await self._adopt_venue_order(session, record, found, sent_at)
+                break
+            if found is False:
+                negatives += 1
+            now = self._clock.now()
+            if negatives >= self._min_negatives and now >= sent_at + self._window:
+                if resends >= self._max_resends:
+                    break  # still in doubt: reconciliation picks it up
+                resends += 1
+                negatives = 0
+                self._ledger.set_submit_state(session.account, order_id, SubmitState.SENT)
+                sent_at = self._clock.now()
+                try:
+                    result = await session.retrier.call(
+                        Operation.SUBMIT, partial(session.connector.submit, _request(record))
+                    )
+                except VenueError:
+                    self._ledger.set_submit_state(session.account, order_id, SubmitState.IN_DOUBT)
+                else:
+                    self._adopt_result(session, order_id, result)
+                    break
+            await self._sleep(poll)
+            poll = min(poll * 2, _MAX_POLL)  # a venue that lags is not helped by asking more
+        self.resolutions.append(self._clock.now() - started)
+        return self._ledger.get(session.account, order_id)
+
+    async def _look_up(
+        self, session: _Session, record: OrderRecord, since: datetime
+    ) -> VenueOrder | bool | None:
+        """Return the venue's order, ``False`` for a clear "not there", ``None`` if unsure."""
+        connector, symbol, client_id = (
+            session.connector,
+            record.order.symbol,
+            record.client_order_id,
+        )
+        call = session.retrier.call
+        try:
+            found = await call(
+                Operation.QUERY, lambda: connector.query(symbol, client_order_id=client_id)
+            )
+            if found is not None:
+                return found
+            listed = await call(Operation.QUERY, lambda: connector.open_orders(symbol))
+            listed += await call(Operation.QUERY, lambda: connector.closed_orders(symbol, since))
+        except VenueError:
+            return None
+        for venue_order in listed:
+            if venue_order.client_order_id == client_id:
+                return venue_order
+        return False
+
+    async def _adopt_venue_order(
+        self, session: _Session, record: OrderRecord, found: VenueOrder, since: datetime
+    ) -> OrderRecord:
+        """Record what the venue knows of the order: its ack, fills and end."""
+        order_id, at = record.order_id, self._clock.now()
+        updated = self._apply(
+            session, order_id, Acked(at=at, connector_order_id=found.venue_order_id), "lookup"
+        )
+        if found.filled_quantity > updated.filled_quantity:
+            connector, symbol = session.connector, record.order.symbol
+            fills = await session.retrier.call(
+                Operation.QUERY, lambda: connector.fills_since(symbol, since)
+            )
+            for venue_fill in fills:
+                if venue_fill.venue_order_id == found.venue_order_id:
+                    updated = self._apply(
+                        session, order_id, Filled(venue_fill.to_fill(order_id)), "lookup"
+                    )
+        end = _VENUE_END.get(found.status)
+        if end is not None:
+            updated = self._apply(session, order_id, end(at=found.updated_at), "lookup")
+        elif found.status is OrderStatus.REJECTED:
+            updated = self._apply(
+                session, order_id, Rejected(at=found.updated_at, reason="rejected"), "lookup"
+            )
+        return updated
+
+    async def resolve(self, order_id: str) -> OrderRecord:
+        """Resolve an in-doubt submit now (see the module docstring)."""
+        session = self._require()
+        record = self._ledger.get(session.account, order_id)
+        if record.submit_state is SubmitState.ACKED or record.submit_state is SubmitState.NOT_SENT:
+            return record
+        return await self._resolve(session, order_id, record.sent_at or record.order.created_at)
+
+    # --- reconciliation ------------------------------------------------------------------
+
+    async def reconcile(self, *, dry_run: bool = False) -> ReconcileReport:
+        """Compare the Ledger with the venue for the current account; fix it unless dry."""
+        return await reconcile(self, dry_run=dry_run)
+
+    def find_client_order(self, client_order_id: str) -> OrderRecord | None:
+        """Return the current account's order sent under ``client_order_id``, if any."""
+        session = self._require()
+        try:
+            return self._ledger.get_by_client_order_id(
+                session.account, session.venue, client_order_id
+            )
+        except NotFound:
+            return None
+
+    async def catch_up(
+        self, record: OrderRecord, found: VenueOrder, since: datetime
+    ) -> OrderRecord:
+        """Record what the venue did to ``record`` that the Ledger missed."""
+        session = self._require()
+        if record.submit_state is not SubmitState.ACKED:
+            self._ledger.set_submit_state(
+                session.account, record.order_id, SubmitState.SENT, causation_id="reconcile"
+            )
+        return await self._adopt_venue_order(session, record, found, since)
+
+    async def adopt_unknown(self, found: VenueOrder, since: datetime) -> OrderRecord:
+        """Record an order found only at the venue, in the current account, with its history."""
+        session = self._require()
+        order_id = session.codec.decode(found.client_order_id)
+        group = ExecutionGroup(
+            group_id=generate_group_id(found.created_at),
+            account=session.account,
+            strategy="reconciled",
+            symbol=found.symbol,
+            side=found.side,
+            reason=f"found at {session.venue} by reconciliation",
+            created_at=found.created_at,
+        )
+        self._ledger.record_group(group, causation_id="reconcile")
+        fields: dict[str, Any] = {
+            "parent_group_id": group.group_id,
+            "symbol": found.symbol,
+            "side": found.side,
+            "order_type": found.order_type,
+            "quantity": found.quantity,
+            "price": found.price,
+            "stop_price": found.stop_price,
+            "time_in_force": found.time_in_force,
+            "expire_at": found.expire_at,
+            "created_at": found.created_at,
+            "updated_at": found.created_at,
+        }
+        if order_id is not None:
+            fields["order_id"] = order_id
+        record = self._ledger.record_order(
+            session.account,
+            Order.model_validate(fields),
+            venue=session.venue,
+            client_order_id=found.client_order_id,
+            causation_id="reconcile",
+        )
+        self._ledger.set_submit_state(
+            session.account, record.order_id, SubmitState.SENT, causation_id="reconcile"
+        )
+        return await self._adopt_venue_order(session, record, found, since)
+
+    # --- reports -------------------------------------------------------------------------
+
+    def on_report(self, report: ExecutionReport) -> OrderRecord | None:
+        """Record one execution report of the current account; ``None`` if not one of ours."""
+        session = self._require()
+        try:
+            record = self._ledger.get_by_client_order_id(
+                session.account, session.venue, report.client_order_id
+            )
+        except NotFound:
+            return None
+        return self._apply(
+            session, record.order_id, to_event(report, record.order_id), f"report:{report.seq}"
+        )
+
+    def on_reports(self, reports: Iterable[ExecutionReport]) -> int:
+        """Record a batch of reports; return how many were ours."""
+        return sum(self.on_report(report) is not None for report in reports)
+
+    async def run_reports(self) -> None:
+        """Record the current account's execution reports as they arrive, until cancelled."""
+        session = self._require()
+        async for report in session.connector.reports():
+            self.on_report(report)
+
+    def _apply(
+        self, session: _Session, order_id: str, event: OrderEvent, cause: str
+    ) -> OrderRecord:
+        try:
+            transition = self._ledger.apply(session.account, order_id, event, causation_id=cause)
+        except IntegrityAlarm as alarm:
+            self.alarms.append(alarm)
+            return self._ledger.get(session.account, order_id)
+        except LifecycleError:
+            # An event the table forbids here (a reject after a fill): the ledger changed
+            # nothing and journaled nothing; the venue's later reports settle the order.
+            return self._ledger.get(session.account, order_id)
+        record = self._ledger.get(session.account, order_id)
+        if transition.changed:
+            self._publish(record, transition.fill)
+        return record
+
+    # --- cancel and status ---------------------------------------------------------------
+
+    async def cancel(self, order_id: str) -> OrderRecord:
+        """Ask the venue to cancel; return the order as it then stands.
+
+        A cancel is safe to repeat and goes out even when the venue's breaker is open. If
+        the order filled first, the result says so (its status is FILLED).
+        """
+        session = self._require()
+        record = self._ledger.get(session.account, order_id)
+        if record.order.status.is_terminal:
+            return record
+        self._ledger.request_cancel(session.account, order_id, causation_id="cancel")
+        if record.submit_state is SubmitState.NOT_SENT:
+            return self._apply(session, order_id, Cancelled(at=self._clock.now()), "cancel:local")
+        connector, symbol = session.connector, record.order.symbol
+        result = await session.retrier.call(
+            Operation.CANCEL,
+            lambda: connector.cancel(symbol, client_order_id=record.client_order_id),
+        )
+        if result.outcome is CancelOutcome.CANCELLED:
+            return self._apply(session, order_id, Cancelled(at=result.at), "cancel:reply")
+        return await self.status(order_id)
+
+    async def status(self, order_id: str) -> OrderRecord:
+        """Refresh the order from the venue and return it."""
+        session = self._require()
+        record = self._ledger.get(session.account, order_id)
+        if record.submit_state is SubmitState.NOT_SENT:
+            return record
+        since = record.sent_at or record.order.created_at
+        found = await self._look_up(session, record, since)
+        if isinstance(found, VenueOrder):
+            return await self._adopt_venue_order(session, record, found, since)
+        return record
+
+    # --- reads ---------------------------------------------------------------------------
+
+    async def load(
+        self,
+        status: str | OrderStatus | None = None,
+        *,
+        statuses: Iterable[str | OrderStatus] | None = None,
+        symbol: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        group_id: str | None = None,
+    ) -> list[Order]:
+        """Return the current account's orders, oldest first.
+
+        ``status`` is a status or a group: ``"OPEN"`` is OPEN and PARTIALLY_FILLED,
+        ``"CLOSED"`` is FILLED, CANCELLED, REJECTED and EXPIRED; ``statuses`` is an exact
+        set. See :mod:`orderdesk.model.status_filter`.
+        """
+        session = self._require()
+        query = OrderQuery(
+            statuses=status_filter(status, statuses),
+            symbol=symbol,
+            group_id=group_id,
+            since=since,
+            until=until,
+        )
+        return [record.order for record in self._ledger.load_all(session.account, query)]
+
+    async def get(self, order_id: str) -> OrderRecord:
+        """Return the current account's order as recorded (no venue call)."""
+        return self._ledger.get(self._require().account, order_id)
+
+    async def fills(self, order_id: str) -> tuple[Fill, ...]:
+        """Return the order's fills, oldest first."""
+        return self._ledger.fills(self._require().account, order_id)
+
+    async def stats(
+        self,
+        window: str | timedelta | None = None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        group_by: Iterable[str] = (),
+    ) -> Report:
+        """Return execution quality of the current account's orders over a window.
+
+        ``window`` is the last ``"90s"``, ``"15m"``, ``"1h"`` or ``"7d"`` (or a timedelta)
+        up to now; or give ``start`` and/or ``end``. ``group_by`` takes any of symbol, side,
+        order_type, account, venue.
+        """
+        session = self._require()
+        if window is not None:
+            if start is not None or end is not None:
+                raise ValueError("give window= or start=/end=, not both")
+            span = parse_window(window) if isinstance(window, str) else window
+            end = self._clock.now()
+            start = end - span
+        # The window selects orders by creation; the report's figures run from their send.
+        found = executions(self._ledger, session.account, start=start, end=end)
+        return replace(quality_report(found, group_by=tuple(group_by)), start=start, end=end)
+
+    async def trace(self, order_id: str) -> Trace:
+        """Return the order's causality chain: plan, group, order, every event and fill."""
+        return self._journal.trace(self._require().account, order_id)
+
+
+def _request(record: OrderRecord) -> SubmitRequest:
+    order = record.order
+    return SubmitRequest(
+        client_order_id=record.client_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        order_type=order.order_type,
+        quantity=order.quantity,
+        price=order.price,
+        stop_price=order.stop_price,
+        time_in_force=order.time_in_force,
+        expire_at=order.expire_at,
+    )

@@ -1,0 +1,169 @@
+"""How one decided change moves an OrderRecord: status (through the lifecycle), submit state
+and the execution facts kept beside the order. Pure; the Ledger and Journal replay share it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Final
+
+from orderdesk.errors import FillConflict, InvalidTransition
+from orderdesk.model.decimals import decimal_text
+from orderdesk.model.enums import OrderStatus
+from orderdesk.model.events import EventKind, Filled, OrderEvent
+from orderdesk.model.fill import Fill, OrderFills
+from orderdesk.model.lifecycle import Transition, commit, decide
+from orderdesk.model.order import Order
+from orderdesk.model.plans import ACCOUNT
+from orderdesk.model.records import OrderRecord, SubmitState
+
+__all__ = [
+    "SUBMIT_MOVES",
+    "StoredFills",
+    "after_cancel_request",
+    "after_event",
+    "after_submit_state",
+    "decide_event",
+    "new_record",
+]
+
+_ZERO: Final = Decimal(0)
+_ACCOUNT: Final = re.compile(ACCOUNT)
+_S = SubmitState
+
+SUBMIT_MOVES: Final = MappingProxyType(
+    {
+        _S.NOT_SENT: frozenset({_S.SENT}),
+        # Back to NOT_SENT only when the request provably never left (DESIGN §4.3).
+        _S.SENT: frozenset({_S.IN_DOUBT, _S.ACKED, _S.NOT_SENT}),
+        _S.IN_DOUBT: frozenset({_S.ACKED, _S.SENT, _S.NOT_SENT}),
+        _S.ACKED: frozenset[SubmitState](),
+    }
+)
+"""The submit states each state may move to; staying put is always an idempotent no-op."""
+
+
+class StoredFills(OrderFills):
+    """An order's fills as the store holds them: running totals plus the one fill at stake.
+
+    Enough for :func:`~orderdesk.model.lifecycle.decide`, in constant time however many
+    fills the order has.
+    """
+
+    __slots__ = ("_known",)
+
+    def __init__(self, record: OrderRecord, known: Fill | None) -> None:
+        super().__init__(record.order.quantity)
+        self.filled_quantity = record.filled_quantity
+        self.notional = record.notional
+        self._known = known
+
+    def get(self, trade_id: str) -> Fill | None:
+        """Return the recorded fill with ``trade_id`` if it is the one looked up."""
+        known = self._known
+        return known if known is not None and known.trade_id == trade_id else None
+
+
+def new_record(
+    account: str,
+    order: Order,
+    *,
+    venue: str,
+    client_order_id: str,
+    plan_id: str | None,
+    arrival_price: Decimal | None,
+) -> OrderRecord:
+    """Return the record of a newly recorded PENDING order."""
+    if _ACCOUNT.fullmatch(account) is None:
+        raise ValueError(f"{account!r} is not an account name ({ACCOUNT})")
+    if order.status is not OrderStatus.PENDING:
+        raise ValueError(f"a new order must be PENDING, not {order.status.value}")
+    if not 0 < len(client_order_id) <= 64:
+        raise ValueError("client_order_id must be 1-64 characters")
+    if not 0 < len(venue) <= 64:
+        raise ValueError("venue must be 1-64 characters")
+    return OrderRecord(
+        order=order.model_copy(),
+        account=account,
+        venue=venue,
+        client_order_id=client_order_id,
+        plan_id=plan_id,
+        submit_state=SubmitState.NOT_SENT,
+        cancel_requested_at=None,
+        version=1,
+        filled_quantity=_ZERO,
+        notional=_ZERO,
+        fill_count=0,
+        arrival_price=arrival_price,
+    )
+
+
+def decide_event(record: OrderRecord, known: Fill | None, event: OrderEvent) -> Transition:
+    """Decide ``event`` for ``record`` given the fill already recorded for its trade id.
+
+    ``known`` is whatever the venue's (symbol, trade id) already names, on any order: a
+    trade recorded on another order is a :class:`~orderdesk.errors.FillConflict`.
+    """
+    if isinstance(event, Filled) and known is not None and known.order_id != record.order_id:
+        fill = event.fill
+        raise FillConflict(
+            record.order_id,
+            fill.trade_id,
+            f"a fill of order {known.order_id}",
+            f"{decimal_text(fill.quantity)} @ {decimal_text(fill.price)} for this order",
+        )
+    return decide(record.order, StoredFills(record, known), event)
+
+
+def after_event(record: OrderRecord, transition: Transition, at: datetime) -> OrderRecord | None:
+    """Return the record after a decided event at ``at``, or ``None`` if nothing changes."""
+    # Any venue report but a reject shows the venue holds the order: the submit is settled.
+    settled = transition.kind is not EventKind.REJECT and record.submit_state is not _S.ACKED
+    if not (transition.changed or settled):
+        return None
+    order = record.order.model_copy()
+    fills = StoredFills(record, None)
+    if transition.changed:
+        commit(order, fills, transition, at)  # the lifecycle's one door
+    fill = transition.fill
+    became_terminal = transition.after.is_terminal and not transition.before.is_terminal
+    return replace(
+        record,
+        order=order,
+        version=record.version + 1,
+        filled_quantity=fills.filled_quantity,
+        notional=fills.notional,
+        fill_count=record.fill_count + (fill is not None),
+        submit_state=_S.ACKED if settled else record.submit_state,
+        acked_at=record.acked_at or (at if settled else None),
+        first_fill_at=record.first_fill_at or (fill.executed_at if fill else None),
+        completed_at=record.completed_at or (at if became_terminal else None),
+    )
+
+
+def after_submit_state(record: OrderRecord, state: SubmitState, at: datetime) -> OrderRecord | None:
+    """Return the record moved to submit ``state`` at ``at``, or ``None`` if already there."""
+    current = record.submit_state
+    if state is current:
+        return None
+    if state not in SUBMIT_MOVES[current]:
+        raise InvalidTransition(record.order_id, f"submit {current.value}", f"submit {state}")
+    return replace(
+        record,
+        version=record.version + 1,
+        submit_state=state,
+        sent_at=record.sent_at or (at if state is _S.SENT else None),
+        acked_at=record.acked_at or (at if state is _S.ACKED else None),
+    )
+
+
+def after_cancel_request(record: OrderRecord, at: datetime) -> OrderRecord | None:
+    """Return the record with its cancel requested at ``at``; ``None`` if already requested
+    or the order has finished (a cancel racing a fill is not an error)."""
+    if record.cancel_requested_at is not None or record.order.status.is_terminal:
+        return None
+    return replace(record, version=record.version + 1, cancel_requested_at=at)

@@ -1,0 +1,142 @@
+"""Journal payloads: what each entry kind carries, written and read back exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from orderdesk.model.decimals import decimal_text, parse_positive
+from orderdesk.model.events import Acked, Cancelled, Expired, Filled, OrderEvent, Rejected
+from orderdesk.model.fill import Fill
+from orderdesk.model.lifecycle import Transition
+from orderdesk.model.order import Order
+from orderdesk.model.plans import ExecutionGroup, TradePlan
+from orderdesk.model.records import JournalKind, OrderRecord, SubmitState
+from orderdesk.model.timestamps import iso_utc, require_utc
+
+__all__ = [
+    "EVENT_KINDS",
+    "decode_event",
+    "decode_order",
+    "decode_submit_state",
+    "decode_time",
+    "encode_cancel_request",
+    "encode_event",
+    "encode_group",
+    "encode_order",
+    "encode_plan",
+    "encode_submit_state",
+    "time_text",
+]
+
+Payload = dict[str, Any]
+ReadPayload = Mapping[str, Any]
+
+EVENT_KINDS = {
+    Acked: JournalKind.ACKED,
+    Filled: JournalKind.FILLED,
+    Cancelled: JournalKind.CANCELLED,
+    Expired: JournalKind.EXPIRED,
+    Rejected: JournalKind.REJECTED,
+}
+
+
+def time_text(at: datetime) -> str:
+    """Return ``at`` as ISO 8601 UTC text with a ``Z``."""
+    return iso_utc(require_utc(at))
+
+
+def _time(text: str) -> datetime:
+    return require_utc(datetime.fromisoformat(text))
+
+
+def encode_plan(plan: TradePlan) -> Payload:
+    """Return the payload of a plan_recorded entry."""
+    return {"plan": plan.model_dump(mode="json")}
+
+
+def encode_group(group: ExecutionGroup) -> Payload:
+    """Return the payload of a group_recorded entry (its orders are their own entries)."""
+    return {"group": group.model_dump(mode="json", exclude={"order_ids"})}
+
+
+def encode_order(record: OrderRecord) -> Payload:
+    """Return the payload of an order_recorded entry."""
+    arrival = record.arrival_price
+    return {
+        "order": record.order.model_dump(mode="json"),
+        "venue": record.venue,
+        "client_order_id": record.client_order_id,
+        "plan_id": record.plan_id,
+        "arrival_price": None if arrival is None else decimal_text(arrival),
+    }
+
+
+def decode_order(payload: ReadPayload) -> tuple[Order, str, str, str | None, Decimal | None]:
+    """Return (order, venue, client order id, plan id, arrival price) of an order entry."""
+    arrival = payload["arrival_price"]
+    return (
+        Order.model_validate(payload["order"]),
+        payload["venue"],
+        payload["client_order_id"],
+        payload["plan_id"],
+        None if arrival is None else parse_positive(arrival),
+    )
+
+
+def encode_event(event: OrderEvent, transition: Transition) -> Payload:
+    """Return the payload of an event entry, with the outcome the lifecycle decided."""
+    payload: Payload
+    if isinstance(event, Filled):
+        payload = {"fill": event.fill.model_dump(mode="json")}
+    elif isinstance(event, Acked):
+        payload = {"at": time_text(event.at), "connector_order_id": event.connector_order_id}
+    elif isinstance(event, Rejected):
+        payload = {"at": time_text(event.at), "reason": event.reason, "code": event.code}
+    else:
+        payload = {"at": time_text(event.at)}
+    payload["outcome"] = {
+        "kind": transition.kind.value,
+        "before": transition.before.value,
+        "after": transition.after.value,
+        "duplicate": transition.duplicate,
+    }
+    return payload
+
+
+def decode_event(kind: JournalKind, payload: ReadPayload) -> OrderEvent:
+    """Return the event an event entry recorded."""
+    if kind is JournalKind.FILLED:
+        return Filled(Fill.model_validate(payload["fill"]))
+    at = _time(payload["at"])
+    if kind is JournalKind.ACKED:
+        return Acked(at, payload["connector_order_id"])
+    if kind is JournalKind.REJECTED:
+        return Rejected(at, payload["reason"], payload["code"])
+    if kind is JournalKind.CANCELLED:
+        return Cancelled(at)
+    if kind is JournalKind.EXPIRED:
+        return Expired(at)
+    raise ValueError(f"{kind.value} is not an event entry")
+
+
+def encode_submit_state(state: SubmitState, at: datetime) -> Payload:
+    """Return the payload of a submit_state entry."""
+    return {"state": state.value, "at": time_text(at)}
+
+
+def decode_submit_state(payload: ReadPayload) -> tuple[SubmitState, datetime]:
+    """Return the (state, time) of a submit_state entry."""
+    return SubmitState(payload["state"]), _time(payload["at"])
+
+
+def encode_cancel_request(at: datetime) -> Payload:
+    """Return the payload of a cancel_requested entry."""
+    return {"at": time_text(at)}
+
+
+def decode_time(payload: ReadPayload) -> datetime:
+    """Return the ``at`` of an entry's payload."""
+    return _time(payload["at"])

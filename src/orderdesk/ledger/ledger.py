@@ -1,0 +1,353 @@
+"""The Ledger: the only writer of orders and fills, and the single source of their truth.
+
+Every change is one store transaction that reads the order, decides through the lifecycle
+table, writes the order row (checked against its ``version``), the fill row and a journal
+entry, and commits. A transaction that loses a race to another writer is retried whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+from orderdesk.errors import ConcurrentUpdate, NotFound
+from orderdesk.ledger import bookkeeping, entries
+from orderdesk.model.decimals import parse_positive
+from orderdesk.model.events import Filled, OrderEvent
+from orderdesk.model.fill import Fill
+from orderdesk.model.lifecycle import Transition
+from orderdesk.model.order import Order
+from orderdesk.model.plans import ExecutionGroup, TradePlan
+from orderdesk.model.records import JournalKind, OrderRecord, SubmitState
+from orderdesk.ports import Clock, OrderPage, OrderQuery, Store, StoreTransaction
+
+__all__ = ["Ledger"]
+
+T = TypeVar("T")
+_ALL: Final = OrderQuery()
+
+
+def _note(
+    tx: StoreTransaction,
+    kind: JournalKind,
+    record: OrderRecord,
+    payload: dict[str, Any],
+    *,
+    at: datetime,
+    causation_id: str | None,
+    correlation_id: str | None,
+) -> None:
+    """Journal an order's entry, linked to its group and plan."""
+    tx.append(
+        at=at,
+        kind=kind,
+        account=record.account,
+        order_id=record.order_id,
+        group_id=record.order.parent_group_id,
+        plan_id=record.plan_id,
+        causation_id=causation_id,
+        correlation_id=correlation_id,
+        payload=payload,
+    )
+
+
+class Ledger:
+    """Record orders and apply what venues report, durably, in one transaction per change.
+
+    ``retries`` counts transactions re-run after losing a race to another writer.
+    """
+
+    def __init__(self, store: Store, clock: Clock, *, max_attempts: int = 100) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._store = store
+        self._clock = clock
+        self._max_attempts = max_attempts
+        self.retries = 0
+
+    @property
+    def store(self) -> Store:
+        """The store this ledger writes to."""
+        return self._store
+
+    def _atomically(self, work: Callable[[StoreTransaction], T]) -> T:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                with self._store.transaction() as tx:
+                    return work(tx)
+            except ConcurrentUpdate:
+                # The other writer has committed: re-reading now sees its change, so an
+                # immediate retry cannot lose an update and needs no back-off.
+                if attempt == self._max_attempts:
+                    raise
+                self.retries += 1
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # --- writes -------------------------------------------------------------------------
+
+    def record_plan(
+        self, plan: TradePlan, *, causation_id: str | None = None, correlation_id: str | None = None
+    ) -> TradePlan:
+        """Record a trade plan, the root of its orders' causality chain."""
+
+        def work(tx: StoreTransaction) -> TradePlan:
+            tx.insert_plan(plan)
+            tx.append(
+                at=self._clock.now(),
+                kind=JournalKind.PLAN_RECORDED,
+                account=plan.account,
+                order_id=None,
+                group_id=None,
+                plan_id=plan.plan_id,
+                causation_id=causation_id,
+                correlation_id=correlation_id,
+                payload=entries.encode_plan(plan),
+            )
+            return plan
+
+        return self._atomically(work)
+
+    def record_group(
+        self,
+        group: ExecutionGroup,
+        *,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> ExecutionGroup:
+        """Record an execution group; its plan, if named, must be recorded in its account."""
+
+        def work(tx: StoreTransaction) -> ExecutionGroup:
+            if group.plan_id is not None and tx.get_plan(group.account, group.plan_id) is None:
+                raise NotFound(f"plan {group.plan_id} in account {group.account}")
+            tx.insert_group(group)
+            tx.append(
+                at=self._clock.now(),
+                kind=JournalKind.GROUP_RECORDED,
+                account=group.account,
+                order_id=None,
+                group_id=group.group_id,
+                plan_id=group.plan_id,
+                causation_id=causation_id,
+                correlation_id=correlation_id,
+                payload=entries.encode_group(group),
+            )
+            return group.model_copy(update={"order_ids": ()})
+
+        return self._atomically(work)
+
+    def record_order(
+        self,
+        account: str,
+        order: Order,
+        *,
+        venue: str,
+        client_order_id: str,
+        arrival_price: Decimal | str | None = None,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> OrderRecord:
+        """Record a PENDING order's intent before anything is sent (DESIGN §4.1).
+
+        Its group must be recorded in ``account``; the client order id is unique per venue
+        (:class:`~orderdesk.errors.IntegrityError` otherwise).
+        """
+        arrival = None if arrival_price is None else parse_positive(arrival_price)
+
+        def work(tx: StoreTransaction) -> OrderRecord:
+            group = tx.get_group(account, order.parent_group_id)
+            if group is None:
+                raise NotFound(f"group {order.parent_group_id} in account {account}")
+            record = bookkeeping.new_record(
+                account,
+                order,
+                venue=venue,
+                client_order_id=client_order_id,
+                plan_id=group.plan_id,
+                arrival_price=arrival,
+            )
+            tx.insert_order(record)
+            _note(
+                tx,
+                JournalKind.ORDER_RECORDED,
+                record,
+                entries.encode_order(record),
+                at=self._clock.now(),
+                causation_id=causation_id,
+                correlation_id=correlation_id,
+            )
+            return record
+
+        return self._atomically(work)
+
+    def apply(
+        self,
+        account: str,
+        order_id: str,
+        event: OrderEvent,
+        *,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Transition:
+        """Apply a venue's report through the lifecycle table and record it.
+
+        A duplicate (same trade id, a repeated ack) is journaled and changes nothing. An
+        illegal event raises :class:`~orderdesk.errors.LifecycleError` and records nothing.
+        """
+
+        def work(tx: StoreTransaction) -> Transition:
+            record = self._for_update(tx, account, order_id)
+            known = None
+            if isinstance(event, Filled):
+                fill = event.fill
+                known = tx.fill_by_trade(record.venue, record.order.symbol, fill.trade_id)
+            transition = bookkeeping.decide_event(record, known, event)
+            updated = bookkeeping.after_event(record, transition, event.at)
+            if updated is not None:
+                tx.update_order(updated, record.version)
+            if transition.fill is not None:
+                tx.insert_fill(record.venue, record.order.symbol, transition.fill)
+            _note(
+                tx,
+                entries.EVENT_KINDS[type(event)],
+                record,
+                entries.encode_event(event, transition),
+                at=self._clock.now(),
+                causation_id=causation_id,
+                correlation_id=correlation_id,
+            )
+            return transition
+
+        return self._atomically(work)
+
+    def set_submit_state(
+        self,
+        account: str,
+        order_id: str,
+        state: SubmitState,
+        *,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> OrderRecord:
+        """Move the order's submit state (NOT_SENT, SENT, IN_DOUBT, ACKED); idempotent."""
+
+        def work(tx: StoreTransaction) -> OrderRecord:
+            record = self._for_update(tx, account, order_id)
+            now = self._clock.now()
+            updated = bookkeeping.after_submit_state(record, state, now)
+            if updated is None:
+                return record
+            tx.update_order(updated, record.version)
+            _note(
+                tx,
+                JournalKind.SUBMIT_STATE,
+                record,
+                entries.encode_submit_state(state, now),
+                at=now,
+                causation_id=causation_id,
+                correlation_id=correlation_id,
+            )
+            return updated
+
+        return self._atomically(work)
+
+    def request_cancel(
+        self,
+        account: str,
+        order_id: str,
+        *,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> OrderRecord:
+        """Note that a cancel was requested; a no-op if already requested or finished."""
+
+        def work(tx: StoreTransaction) -> OrderRecord:
+            record = self._for_update(tx, account, order_id)
+            now = self._clock.now()
+            updated = bookkeeping.after_cancel_request(record, now)
+            if updated is None:
+                return record
+            tx.update_order(updated, record.version)
+            _note(
+                tx,
+                JournalKind.CANCEL_REQUESTED,
+                record,
+                entries.encode_cancel_request(now),
+                at=now,
+                causation_id=causation_id,
+                correlation_id=correlation_id,
+            )
+            return updated
+
+        return self._atomically(work)
+
+    @staticmethod
+    def _for_update(tx: StoreTransaction, account: str, order_id: str) -> OrderRecord:
+        record = tx.get_order(account, order_id)
+        if record is None:
+            raise NotFound(f"order {order_id} in account {account}")
+        return record
+
+    # --- reads --------------------------------------------------------------------------
+
+    def get(self, account: str, order_id: str) -> OrderRecord:
+        """Return the account's order; :class:`~orderdesk.errors.NotFound` otherwise."""
+        record = self._store.get_order(account, order_id)
+        if record is None:
+            raise NotFound(f"order {order_id} in account {account}")
+        return record
+
+    def get_by_client_order_id(self, account: str, venue: str, client_order_id: str) -> OrderRecord:
+        """Return the account's order sent to ``venue`` under ``client_order_id``."""
+        record = self._store.find_by_client_order_id(account, venue, client_order_id)
+        if record is None:
+            raise NotFound(f"client order id {client_order_id!r} on {venue} in {account}")
+        return record
+
+    def get_by_venue_order_id(self, account: str, venue: str, venue_order_id: str) -> OrderRecord:
+        """Return the account's order that ``venue`` calls ``venue_order_id``."""
+        record = self._store.find_by_venue_order_id(account, venue, venue_order_id)
+        if record is None:
+            raise NotFound(f"venue order id {venue_order_id!r} on {venue} in {account}")
+        return record
+
+    def load(
+        self,
+        account: str,
+        query: OrderQuery = _ALL,
+        *,
+        cursor: str | None = None,
+        limit: int = 1000,
+    ) -> OrderPage:
+        """Return one page of the account's orders matching ``query``, oldest first."""
+        return self._store.load(account, query, cursor, limit)
+
+    def load_all(self, account: str, query: OrderQuery = _ALL) -> Iterator[OrderRecord]:
+        """Yield every one of the account's orders matching ``query``, page by page."""
+        cursor: str | None = None
+        while True:
+            page = self._store.load(account, query, cursor)
+            yield from page.records
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def fills(self, account: str, order_id: str) -> tuple[Fill, ...]:
+        """Return the account's order's fills in the order they were recorded."""
+        self.get(account, order_id)  # NotFound for a missing or another account's order
+        return self._store.fills(account, order_id)
+
+    def get_group(self, account: str, group_id: str) -> ExecutionGroup:
+        """Return the account's execution group with its ``order_ids``."""
+        group = self._store.get_group(account, group_id)
+        if group is None:
+            raise NotFound(f"group {group_id} in account {account}")
+        return group
+
+    def get_plan(self, account: str, plan_id: str) -> TradePlan:
+        """Return the account's trade plan."""
+        plan = self._store.get_plan(account, plan_id)
+        if plan is None:
+            raise NotFound(f"plan {plan_id} in account {account}")
+        return plan

@@ -1,0 +1,227 @@
+"""The row shape of orders and fills, shared by the SQL stores.
+
+Each SQL store passes its own converters: SQLite keeps decimals as canonical text and times
+as fixed-width ISO text (so text order is time order); PostgreSQL keeps NUMERIC and
+TIMESTAMPTZ and needs only the UTC normalisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from orderdesk.model.decimals import decimal_text
+from orderdesk.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
+from orderdesk.model.fill import Fill
+from orderdesk.model.order import Order
+from orderdesk.model.records import OrderRecord, SubmitState
+
+__all__ = [
+    "FILL_COLUMNS",
+    "ORDER_COLUMNS",
+    "Codec",
+    "POSTGRES_CODEC",
+    "SQLITE_CODEC",
+]
+
+ORDER_COLUMNS = (
+    "order_id",
+    "account",
+    "venue",
+    "client_order_id",
+    "group_id",
+    "plan_id",
+    "connector_order_id",
+    "symbol",
+    "side",
+    "order_type",
+    "quantity",
+    "price",
+    "stop_price",
+    "status",
+    "created_at",
+    "updated_at",
+    "time_in_force",
+    "expire_at",
+    "submit_state",
+    "cancel_requested_at",
+    "version",
+    "filled_quantity",
+    "notional",
+    "fill_count",
+    "arrival_price",
+    "sent_at",
+    "acked_at",
+    "first_fill_at",
+    "completed_at",
+)
+
+FILL_COLUMNS = (
+    "fill_id",
+    "order_id",
+    "venue",
+    "symbol",
+    "trade_id",
+    "quantity",
+    "price",
+    "fee",
+    "fee_asset",
+    "liquidity",
+    "executed_at",
+)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
+def _time_text(value: datetime) -> str:
+    # Fixed width (always microseconds, always +00:00): text order is time order.
+    return _utc(value).isoformat(timespec="microseconds")
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+class Codec:
+    """Turn records into rows and back with one database's decimal and time converters."""
+
+    __slots__ = ("_dec_in", "_dec_out", "_time_in", "_time_out")
+
+    def __init__(
+        self,
+        dec_out: Callable[[Decimal], Any],
+        dec_in: Callable[[Any], Decimal],
+        time_out: Callable[[datetime], Any],
+        time_in: Callable[[Any], datetime],
+    ) -> None:
+        self._dec_out = dec_out
+        self._dec_in = dec_in
+        self._time_out = time_out
+        self._time_in = time_in
+
+    def time(self, value: datetime) -> Any:
+        """Return a time as the database stores it."""
+        return self._time_out(value)
+
+    def time_or_none(self, value: datetime | None) -> Any:
+        """Return an optional time as the database stores it."""
+        return None if value is None else self._time_out(value)
+
+    def order_row(self, record: OrderRecord) -> tuple[Any, ...]:
+        """Return the values of ``ORDER_COLUMNS`` for ``record``."""
+        order = record.order
+        dec, time = self._dec_out, self._time_out
+        return (
+            order.order_id,
+            record.account,
+            record.venue,
+            record.client_order_id,
+            order.parent_group_id,
+            record.plan_id,
+            order.connector_order_id,
+            order.symbol,
+            order.side.value,
+            order.order_type.value,
+            dec(order.quantity),
+            None if order.price is None else dec(order.price),
+            None if order.stop_price is None else dec(order.stop_price),
+            order.status.value,
+            time(order.created_at),
+            time(order.updated_at),
+            order.time_in_force.value,
+            None if order.expire_at is None else time(order.expire_at),
+            record.submit_state.value,
+            None if record.cancel_requested_at is None else time(record.cancel_requested_at),
+            record.version,
+            dec(record.filled_quantity),
+            dec(record.notional),
+            record.fill_count,
+            None if record.arrival_price is None else dec(record.arrival_price),
+            None if record.sent_at is None else time(record.sent_at),
+            None if record.acked_at is None else time(record.acked_at),
+            None if record.first_fill_at is None else time(record.first_fill_at),
+            None if record.completed_at is None else time(record.completed_at),
+        )
+
+    def order_record(self, row: Sequence[Any]) -> OrderRecord:
+        """Return the record of a row holding ``ORDER_COLUMNS`` in order."""
+        dec, time = self._dec_in, self._time_in
+        # Validated again on the way out (a few microseconds): a damaged row fails loudly.
+        order = Order.model_validate(
+            {
+                "order_id": row[0],
+                "parent_group_id": row[4],
+                "connector_order_id": row[6],
+                "symbol": row[7],
+                "side": Side(row[8]),
+                "order_type": OrderType(row[9]),
+                "quantity": dec(row[10]),
+                "price": None if row[11] is None else dec(row[11]),
+                "stop_price": None if row[12] is None else dec(row[12]),
+                "status": OrderStatus(row[13]),
+                "created_at": time(row[14]),
+                "updated_at": time(row[15]),
+                "time_in_force": TimeInForce(row[16]),
+                "expire_at": None if row[17] is None else time(row[17]),
+            }
+        )
+        return OrderRecord(
+            order=order,
+            account=row[1],
+            venue=row[2],
+            client_order_id=row[3],
+            plan_id=row[5],
+            submit_state=SubmitState(row[18]),
+            cancel_requested_at=None if row[19] is None else time(row[19]),
+            version=row[20],
+            filled_quantity=dec(row[21]),
+            notional=dec(row[22]),
+            fill_count=row[23],
+            arrival_price=None if row[24] is None else dec(row[24]),
+            sent_at=None if row[25] is None else time(row[25]),
+            acked_at=None if row[26] is None else time(row[26]),
+            first_fill_at=None if row[27] is None else time(row[27]),
+            completed_at=None if row[28] is None else time(row[28]),
+        )
+
+    def fill_row(self, venue: str, symbol: str, fill: Fill) -> tuple[Any, ...]:
+        """Return the values of ``FILL_COLUMNS`` for ``fill``."""
+        dec = self._dec_out
+        return (
+            fill.fill_id,
+            fill.order_id,
+            venue,
+            symbol,
+            fill.trade_id,
+            dec(fill.quantity),
+            dec(fill.price),
+            dec(fill.fee),
+            fill.fee_asset,
+            None if fill.liquidity is None else fill.liquidity.value,
+            self._time_out(fill.executed_at),
+        )
+
+    def fill(self, row: Sequence[Any]) -> Fill:
+        """Return the fill of a row holding ``FILL_COLUMNS`` in order."""
+        dec = self._dec_in
+        return Fill.model_validate(
+            {
+                "fill_id": row[0],
+                "order_id": row[1],
+                "trade_id": row[4],
+                "quantity": dec(row[5]),
+                "price": dec(row[6]),
+                "fee": dec(row[7]),
+                "fee_asset": row[8],
+                "liquidity": None if row[9] is None else Liquidity(row[9]),
+                "executed_at": self._time_in(row[10]),
+            }
+        )
+
+
+SQLITE_CODEC = Codec(decimal_text, Decimal, _time_text, datetime.fromisoformat)
+POSTGRES_CODEC = Codec(_identity, _identity, _utc, _utc)

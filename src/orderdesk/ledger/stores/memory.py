@@ -1,0 +1,323 @@
+"""A Store in process memory: the reference implementation, for tests and quick backtests.
+
+Transactions hold a lock and keep an undo log, so a failed block leaves nothing behind,
+exactly as a database rollback would. Records are copied in and out: a caller mutating
+what it read cannot change what is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from orderdesk.errors import ConcurrentUpdate, IntegrityError
+from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
+from orderdesk.model.fill import Fill
+from orderdesk.model.plans import ExecutionGroup, TradePlan
+from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
+from orderdesk.model.timestamps import require_utc
+from orderdesk.ports import OrderPage, OrderQuery
+
+__all__ = ["MemoryStore"]
+
+SCHEMA_VERSION = 2
+"""The memory store has no schema to migrate; it reports the SQL stores' current version."""
+
+
+def _copy(record: OrderRecord) -> OrderRecord:
+    return replace(record, order=record.order.model_copy())
+
+
+class _State:
+    def __init__(self) -> None:
+        self.plans: dict[str, TradePlan] = {}
+        self.groups: dict[str, ExecutionGroup] = {}
+        self.group_orders: dict[str, list[str]] = {}
+        self.orders: dict[str, OrderRecord] = {}
+        self.by_account: dict[str, dict[str, None]] = {}
+        self.by_client_id: dict[tuple[str, str], str] = {}
+        self.by_venue_id: dict[tuple[str, str], str] = {}
+        self.fills: dict[str, list[Fill]] = {}
+        self.fill_ids: set[str] = set()
+        self.by_trade: dict[tuple[str, str, str], Fill] = {}
+        self.journal: list[JournalEntry] = []
+        self.journal_by_order: dict[str, list[int]] = {}
+
+
+class _Transaction:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+        self._undo: list[Callable[[], None]] = []
+
+    def rollback(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+    def get_order(self, account: str, order_id: str) -> OrderRecord | None:
+        record = self._s.orders.get(order_id)
+        return None if record is None or record.account != account else _copy(record)
+
+    def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
+        group = self._s.groups.get(group_id)
+        return None if group is None or group.account != account else group
+
+    def get_group_with_orders(self, account: str, group_id: str) -> ExecutionGroup | None:
+        group = self.get_group(account, group_id)
+        if group is None:
+            return None
+        orders = self._s.orders
+        ids = sorted(
+            self._s.group_orders[group_id],
+            key=lambda order_id: (orders[order_id].order.created_at, order_id),
+        )
+        return group.model_copy(update={"order_ids": tuple(ids)})
+
+    def get_plan(self, account: str, plan_id: str) -> TradePlan | None:
+        plan = self._s.plans.get(plan_id)
+        return None if plan is None or plan.account != account else plan
+
+    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
+        return self._s.by_trade.get((venue, symbol, trade_id))
+
+    def insert_plan(self, plan: TradePlan) -> None:
+        plans = self._s.plans
+        if plan.plan_id in plans:
+            raise IntegrityError(f"plan {plan.plan_id} already exists")
+        plans[plan.plan_id] = plan
+
+        def undo() -> None:
+            del plans[plan.plan_id]
+
+        self._undo.append(undo)
+
+    def insert_group(self, group: ExecutionGroup) -> None:
+        s = self._s
+        if group.group_id in s.groups:
+            raise IntegrityError(f"group {group.group_id} already exists")
+        if group.plan_id is not None and group.plan_id not in s.plans:
+            raise IntegrityError(f"group {group.group_id} names unknown plan {group.plan_id}")
+        s.groups[group.group_id] = group.model_copy(update={"order_ids": ()})
+        s.group_orders[group.group_id] = []
+
+        def undo() -> None:
+            del s.groups[group.group_id]
+            del s.group_orders[group.group_id]
+
+        self._undo.append(undo)
+
+    def insert_order(self, record: OrderRecord) -> None:
+        s = self._s
+        order = record.order
+        client_key = (record.venue, record.client_order_id)
+        if order.order_id in s.orders:
+            raise IntegrityError(f"order {order.order_id} already exists")
+        if client_key in s.by_client_id:
+            raise IntegrityError(f"client order id {record.client_order_id!r} already used")
+        if order.parent_group_id not in s.groups:
+            raise IntegrityError(f"order {order.order_id} names unknown group")
+        s.orders[order.order_id] = _copy(record)
+        s.by_account.setdefault(record.account, {})[order.order_id] = None
+        s.by_client_id[client_key] = order.order_id
+        s.group_orders[order.parent_group_id].append(order.order_id)
+        s.fills[order.order_id] = []
+        venue_key = (record.venue, order.connector_order_id or "")
+        if order.connector_order_id is not None:
+            s.by_venue_id[venue_key] = order.order_id
+
+        def undo() -> None:
+            del s.orders[order.order_id]
+            del s.by_account[record.account][order.order_id]
+            del s.by_client_id[client_key]
+            s.group_orders[order.parent_group_id].remove(order.order_id)
+            del s.fills[order.order_id]
+            if order.connector_order_id is not None:
+                del s.by_venue_id[venue_key]
+
+        self._undo.append(undo)
+
+    def update_order(self, record: OrderRecord, expected_version: int) -> None:
+        if record.version != expected_version + 1:
+            raise ValueError("an updated record's version must be expected_version + 1")
+        s = self._s
+        old = s.orders.get(record.order_id)
+        if old is None or old.version != expected_version:
+            raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
+        s.orders[record.order_id] = _copy(record)
+        new_id = record.order.connector_order_id
+        venue_key = (record.venue, new_id or "")
+        indexed = new_id is not None and old.order.connector_order_id != new_id
+        if indexed:
+            s.by_venue_id[venue_key] = record.order_id
+
+        def undo() -> None:
+            s.orders[record.order_id] = old
+            if indexed:
+                del s.by_venue_id[venue_key]
+
+        self._undo.append(undo)
+
+    def insert_fill(self, venue: str, symbol: str, fill: Fill) -> None:
+        s = self._s
+        key = (venue, symbol, fill.trade_id)
+        if key in s.by_trade:
+            raise IntegrityError(f"trade {fill.trade_id!r} on {venue} {symbol} already recorded")
+        if fill.fill_id in s.fill_ids:
+            raise IntegrityError(f"fill {fill.fill_id} already exists")
+        if fill.order_id not in s.orders:
+            raise IntegrityError(f"fill {fill.fill_id} names unknown order")
+        s.by_trade[key] = fill
+        s.fill_ids.add(fill.fill_id)
+        s.fills[fill.order_id].append(fill)
+
+        def undo() -> None:
+            del s.by_trade[key]
+            s.fill_ids.discard(fill.fill_id)
+            s.fills[fill.order_id].pop()
+
+        self._undo.append(undo)
+
+    def append(
+        self,
+        *,
+        at: datetime,
+        kind: JournalKind,
+        account: str,
+        order_id: str | None,
+        group_id: str | None,
+        plan_id: str | None,
+        causation_id: str | None,
+        correlation_id: str | None,
+        payload: Mapping[str, Any],
+    ) -> int:
+        s = self._s
+        seq = len(s.journal) + 1
+        # Through JSON and back, as the SQL stores do: what is read equals what they return.
+        stored = json.loads(json.dumps(payload, sort_keys=True, ensure_ascii=False))
+        entry = JournalEntry(
+            seq, require_utc(at), kind, account, order_id, group_id, plan_id,
+            causation_id, correlation_id, stored,
+        )  # fmt: skip
+        s.journal.append(entry)
+        if order_id is not None:
+            s.journal_by_order.setdefault(order_id, []).append(seq - 1)
+
+        def undo() -> None:
+            s.journal.pop()
+            if order_id is not None:
+                s.journal_by_order[order_id].pop()
+
+        self._undo.append(undo)
+        return seq
+
+
+class MemoryStore:
+    """A Store in memory; thread-safe, one writer at a time."""
+
+    def __init__(self) -> None:
+        self._state = _State()
+        self._lock = threading.RLock()
+        self._reads = _Transaction(self._state)
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version this store is equivalent to."""
+        return SCHEMA_VERSION
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Transaction]:
+        """Open a write transaction: committed when the block ends, rolled back on error."""
+        with self._lock:
+            transaction = _Transaction(self._state)
+            try:
+                yield transaction
+            except BaseException:
+                transaction.rollback()
+                raise
+
+    def get_order(self, account: str, order_id: str) -> OrderRecord | None:
+        """Return the account's order, or ``None``."""
+        with self._lock:
+            return self._reads.get_order(account, order_id)
+
+    def _find(self, account: str, order_id: str | None) -> OrderRecord | None:
+        return None if order_id is None else self._reads.get_order(account, order_id)
+
+    def find_by_client_order_id(
+        self, account: str, venue: str, client_order_id: str
+    ) -> OrderRecord | None:
+        """Return the account's order sent to ``venue`` under this client order id."""
+        with self._lock:
+            return self._find(account, self._state.by_client_id.get((venue, client_order_id)))
+
+    def find_by_venue_order_id(
+        self, account: str, venue: str, venue_order_id: str
+    ) -> OrderRecord | None:
+        """Return the account's order that ``venue`` knows by this id."""
+        with self._lock:
+            return self._find(account, self._state.by_venue_id.get((venue, venue_order_id)))
+
+    def load(
+        self, account: str, query: OrderQuery, cursor: str | None = None, limit: int = 1000
+    ) -> OrderPage:
+        """Return up to ``limit`` of the account's orders matching ``query``, oldest first."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        after = None if cursor is None else decode_cursor(cursor)
+        statuses = None if query.statuses is None else frozenset(query.statuses)
+        with self._lock:
+            orders = self._state.orders
+            matched = []
+            for order_id in self._state.by_account.get(account, {}):
+                order = orders[order_id].order
+                key = (order.created_at, order_id)
+                if (
+                    (statuses is None or order.status in statuses)
+                    and (query.symbol is None or order.symbol == query.symbol)
+                    and (query.group_id is None or order.parent_group_id == query.group_id)
+                    and (query.since is None or order.created_at >= query.since)
+                    and (query.until is None or order.created_at < query.until)
+                    and (after is None or key > after)
+                ):
+                    matched.append((key, order_id))
+            matched.sort()
+            records = tuple(_copy(orders[order_id]) for _, order_id in matched[:limit])
+        more = len(matched) > limit
+        return OrderPage(records, encode_cursor(records[-1].order) if more else None)
+
+    def fills(self, account: str, order_id: str) -> tuple[Fill, ...]:
+        """Return the account's order's fills in the order they were recorded."""
+        with self._lock:
+            record = self._state.orders.get(order_id)
+            if record is None or record.account != account:
+                return ()
+            return tuple(self._state.fills[order_id])
+
+    def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
+        """Return the account's group with its ``order_ids``, or ``None``."""
+        with self._lock:
+            return self._reads.get_group_with_orders(account, group_id)
+
+    def get_plan(self, account: str, plan_id: str) -> TradePlan | None:
+        """Return the account's plan, or ``None``."""
+        with self._lock:
+            return self._reads.get_plan(account, plan_id)
+
+    def journal(self, after: int = 0, limit: int = 1000) -> tuple[JournalEntry, ...]:
+        """Return up to ``limit`` journal entries with ``seq > after``, in order."""
+        with self._lock:
+            return tuple(self._state.journal[max(after, 0) : max(after, 0) + limit])
+
+    def journal_of_order(self, account: str, order_id: str) -> tuple[JournalEntry, ...]:
+        """Return the account's order's journal entries, in order."""
+        with self._lock:
+            journal = self._state.journal
+            indexes = self._state.journal_by_order.get(order_id, [])
+            return tuple(journal[i] for i in indexes if journal[i].account == account)
+
+    def close(self) -> None:
+        """Nothing to release; present for the port."""

@@ -1,0 +1,337 @@
+"""A Store on PostgreSQL (psycopg 3), for several broker processes sharing one database.
+
+Writes run at REPEATABLE READ with a ``version`` check on every order update: two writers
+racing on one order cannot both commit. The loser's serialization failure (or stale
+version) surfaces as :class:`~orderdesk.errors.ConcurrentUpdate`, and the Ledger retries
+its whole transaction. UNIQUE keys carry idempotency, as in SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Final
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.sql import SQL, Identifier
+
+from orderdesk.errors import (
+    ConcurrentUpdate,
+    IntegrityError,
+    OperationalError,
+    SchemaVersionError,
+    StoreError,
+)
+from orderdesk.ledger.stores import postgres_schema
+from orderdesk.ledger.stores.columns import FILL_COLUMNS, ORDER_COLUMNS, POSTGRES_CODEC
+from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
+from orderdesk.model.fill import Fill
+from orderdesk.model.plans import ExecutionGroup, TradePlan
+from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
+from orderdesk.ports import OrderPage, OrderQuery
+
+__all__ = ["PostgresStore"]
+
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_MIGRATION_LOCK: Final = 0x6F72646572646B  # any constant: serialises concurrent migrations
+
+_ORDER_SELECT: Final = f"SELECT {', '.join(ORDER_COLUMNS)} FROM orders"
+_ORDER_INSERT: Final = (
+    f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(ORDER_COLUMNS))})"
+)
+_ORDER_UPDATE: Final = (
+    f"UPDATE orders SET {', '.join(f'{c} = %s' for c in ORDER_COLUMNS[1:])} "
+    "WHERE order_id = %s AND version = %s"
+)
+_FILL_SELECT: Final = f"SELECT {', '.join(FILL_COLUMNS)} FROM fills"
+_FILL_INSERT: Final = (
+    f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(FILL_COLUMNS))})"
+)
+_JOURNAL_COLUMNS: Final = (
+    "seq, at, kind, account, order_id, group_id, plan_id, causation_id, correlation_id, payload"
+)
+_JOURNAL_INSERT: Final = (
+    "INSERT INTO journal (at, kind, account, order_id, group_id, plan_id, causation_id, "
+    "correlation_id, payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING seq"
+)
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Turn psycopg's errors into orderdesk's storage errors, once, here."""
+    try:
+        yield
+    except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected) as error:
+        raise ConcurrentUpdate(str(error)) from error
+    except psycopg.IntegrityError as error:
+        raise IntegrityError(str(error)) from error
+    except psycopg.OperationalError as error:
+        raise OperationalError(str(error)) from error
+    except psycopg.Error as error:
+        raise StoreError(str(error)) from error
+
+
+def _journal_entry(row: tuple[Any, ...]) -> JournalEntry:
+    return JournalEntry(
+        seq=row[0],
+        at=POSTGRES_CODEC.time(row[1]),
+        kind=JournalKind(row[2]),
+        account=row[3],
+        order_id=row[4],
+        group_id=row[5],
+        plan_id=row[6],
+        causation_id=row[7],
+        correlation_id=row[8],
+        payload=json.loads(row[9]),
+    )
+
+
+class _Reads:
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self._db = connection
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        with _translated():
+            return self._db.execute(sql, params).fetchone()
+
+    def get_order(self, account: str, order_id: str) -> OrderRecord | None:
+        row = self._one(
+            f"{_ORDER_SELECT} WHERE order_id = %s AND account = %s", (order_id, account)
+        )
+        return None if row is None else POSTGRES_CODEC.order_record(row)
+
+    def get_plan(self, account: str, plan_id: str) -> TradePlan | None:
+        row = self._one(
+            "SELECT body FROM plans WHERE plan_id = %s AND account = %s", (plan_id, account)
+        )
+        return None if row is None else TradePlan.model_validate_json(row[0])
+
+    def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
+        row = self._one(
+            "SELECT body FROM groups WHERE group_id = %s AND account = %s", (group_id, account)
+        )
+        return None if row is None else ExecutionGroup.model_validate_json(row[0])
+
+
+class _Transaction(_Reads):
+    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
+        row = self._one(
+            f"{_FILL_SELECT} WHERE venue = %s AND symbol = %s AND trade_id = %s",
+            (venue, symbol, trade_id),
+        )
+        return None if row is None else POSTGRES_CODEC.fill(row)
+
+    def _run(self, sql: str, params: tuple[Any, ...]) -> psycopg.Cursor[Any]:
+        with _translated():
+            return self._db.execute(sql, params)
+
+    def insert_plan(self, plan: TradePlan) -> None:
+        self._run(
+            "INSERT INTO plans (plan_id, account, body) VALUES (%s, %s, %s)",
+            (plan.plan_id, plan.account, plan.model_dump_json()),
+        )
+
+    def insert_group(self, group: ExecutionGroup) -> None:
+        body = group.model_copy(update={"order_ids": ()}).model_dump_json()
+        self._run(
+            "INSERT INTO groups (group_id, account, plan_id, body) VALUES (%s, %s, %s, %s)",
+            (group.group_id, group.account, group.plan_id, body),
+        )
+
+    def insert_order(self, record: OrderRecord) -> None:
+        self._run(_ORDER_INSERT, POSTGRES_CODEC.order_row(record))
+
+    def update_order(self, record: OrderRecord, expected_version: int) -> None:
+        if record.version != expected_version + 1:
+            raise ValueError("an updated record's version must be expected_version + 1")
+        row = POSTGRES_CODEC.order_row(record)
+        cursor = self._run(_ORDER_UPDATE, (*row[1:], row[0], expected_version))
+        if cursor.rowcount != 1:
+            raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
+
+    def insert_fill(self, venue: str, symbol: str, fill: Fill) -> None:
+        self._run(_FILL_INSERT, POSTGRES_CODEC.fill_row(venue, symbol, fill))
+
+    def append(
+        self,
+        *,
+        at: datetime,
+        kind: JournalKind,
+        account: str,
+        order_id: str | None,
+        group_id: str | None,
+        plan_id: str | None,
+        causation_id: str | None,
+        correlation_id: str | None,
+        payload: Mapping[str, Any],
+    ) -> int:
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        values = (
+            POSTGRES_CODEC.time(at), kind.value, account, order_id, group_id, plan_id,
+            causation_id, correlation_id, text,
+        )  # fmt: skip
+        row = self._run(_JOURNAL_INSERT, values).fetchone()
+        assert row is not None  # INSERT ... RETURNING returns the row
+        return int(row[0])
+
+
+class PostgresStore(_Reads):
+    """A Store on a PostgreSQL database (optionally inside one schema of it)."""
+
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        """Connect to ``url`` and create or migrate the schema.
+
+        ``schema`` names a PostgreSQL schema (created if missing) to hold the tables, so
+        that several ledgers can share a database. Raise
+        :class:`~orderdesk.errors.SchemaVersionError` if the schema is newer than this code.
+        """
+        if schema is not None and _SCHEMA_NAME.fullmatch(schema) is None:
+            raise ValueError(f"{schema!r} is not a plain lower-case schema name")
+        with _translated():
+            connection = psycopg.connect(url, autocommit=True)
+        super().__init__(connection)
+        try:
+            with _translated():
+                connection.execute("SET TIME ZONE 'UTC'")
+                if schema is not None:
+                    connection.execute(
+                        SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema))
+                    )
+                    connection.execute(SQL("SET search_path TO {}").format(Identifier(schema)))
+                connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            self._version = self._upgrade()
+        except BaseException:
+            connection.close()
+            raise
+
+    def _upgrade(self) -> int:
+        with _translated(), self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            current = postgres_schema.read_version(self._db)
+            if current > postgres_schema.LATEST:
+                raise SchemaVersionError(current, postgres_schema.LATEST)
+            postgres_schema.migrate(self._db, current)
+        return postgres_schema.LATEST
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        return self._version
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Transaction]:
+        """Open a write transaction: committed when the block ends, rolled back on error."""
+        with _translated(), self._db.transaction():
+            yield _Transaction(self._db)
+
+    def find_by_client_order_id(
+        self, account: str, venue: str, client_order_id: str
+    ) -> OrderRecord | None:
+        """Return the account's order sent to ``venue`` under this client order id."""
+        row = self._one(
+            f"{_ORDER_SELECT} WHERE venue = %s AND client_order_id = %s AND account = %s",
+            (venue, client_order_id, account),
+        )
+        return None if row is None else POSTGRES_CODEC.order_record(row)
+
+    def find_by_venue_order_id(
+        self, account: str, venue: str, venue_order_id: str
+    ) -> OrderRecord | None:
+        """Return the account's order that ``venue`` knows by this id."""
+        row = self._one(
+            f"{_ORDER_SELECT} WHERE venue = %s AND connector_order_id = %s AND account = %s",
+            (venue, venue_order_id, account),
+        )
+        return None if row is None else POSTGRES_CODEC.order_record(row)
+
+    def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
+        """Return the account's group with its ``order_ids``, or ``None``."""
+        with _translated(), self._db.transaction():
+            group = super().get_group(account, group_id)
+            rows = self._db.execute(
+                "SELECT order_id FROM orders WHERE group_id = %s ORDER BY created_at, order_id",
+                (group_id,),
+            ).fetchall()
+        if group is None:
+            return None
+        return group.model_copy(update={"order_ids": tuple(row[0] for row in rows)})
+
+    def load(
+        self, account: str, query: OrderQuery, cursor: str | None = None, limit: int = 1000
+    ) -> OrderPage:
+        """Return up to ``limit`` of the account's orders matching ``query``, oldest first."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        clauses = ["account = %s"]
+        params: list[Any] = [account]
+        if query.statuses is not None:
+            statuses = sorted(status.value for status in query.statuses)
+            if not statuses:
+                return OrderPage((), None)
+            clauses.append("status = ANY(%s)")
+            params.append(statuses)
+        if query.symbol is not None:
+            clauses.append("symbol = %s")
+            params.append(query.symbol)
+        if query.group_id is not None:
+            clauses.append("group_id = %s")
+            params.append(query.group_id)
+        if query.since is not None:
+            clauses.append("created_at >= %s")
+            params.append(query.since)
+        if query.until is not None:
+            clauses.append("created_at < %s")
+            params.append(query.until)
+        if cursor is not None:
+            created_at, order_id = decode_cursor(cursor)
+            clauses.append("(created_at, order_id) > (%s, %s)")
+            params.extend((created_at, order_id))
+        params.append(limit + 1)
+        sql = (
+            f"{_ORDER_SELECT} WHERE {' AND '.join(clauses)} ORDER BY created_at, order_id LIMIT %s"
+        )
+        with _translated():
+            rows = self._db.execute(sql, params).fetchall()
+        records = tuple(POSTGRES_CODEC.order_record(row) for row in rows[:limit])
+        more = len(rows) > limit
+        return OrderPage(records, encode_cursor(records[-1].order) if more else None)
+
+    def fills(self, account: str, order_id: str) -> tuple[Fill, ...]:
+        """Return the account's order's fills in the order they were recorded."""
+        with _translated():
+            rows = self._db.execute(
+                f"{_FILL_SELECT} WHERE order_id = %s AND EXISTS "
+                "(SELECT 1 FROM orders WHERE orders.order_id = %s AND orders.account = %s) "
+                "ORDER BY seq",
+                (order_id, order_id, account),
+            ).fetchall()
+        return tuple(POSTGRES_CODEC.fill(row) for row in rows)
+
+    def journal(self, after: int = 0, limit: int = 1000) -> tuple[JournalEntry, ...]:
+        """Return up to ``limit`` journal entries with ``seq > after``, in order."""
+        with _translated():
+            rows = self._db.execute(
+                f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE seq > %s ORDER BY seq LIMIT %s",
+                (after, limit),
+            ).fetchall()
+        return tuple(_journal_entry(row) for row in rows)
+
+    def journal_of_order(self, account: str, order_id: str) -> tuple[JournalEntry, ...]:
+        """Return the account's order's journal entries, in order."""
+        with _translated():
+            rows = self._db.execute(
+                f"SELECT {_JOURNAL_COLUMNS} FROM journal "
+                "WHERE order_id = %s AND account = %s ORDER BY seq",
+                (order_id, account),
+            ).fetchall()
+        return tuple(_journal_entry(row) for row in rows)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()

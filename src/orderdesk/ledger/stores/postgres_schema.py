@@ -1,0 +1,125 @@
+"""The PostgreSQL schema as ordered migration steps, mirroring the SQLite ones.
+
+Decimals are unconstrained NUMERIC, which keeps each value's scale (``95000.00`` stays
+``95000.00``; ``NUMERIC(38, 18)`` would pad it), and times are TIMESTAMPTZ.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+__all__ = ["LATEST", "MIGRATIONS", "migrate", "read_version"]
+
+_V1: Final = (
+    """CREATE TABLE orderdesk_schema (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+    )""",
+    "INSERT INTO orderdesk_schema (id, version) VALUES (1, 0)",
+    """CREATE TABLE plans (
+        plan_id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        body TEXT NOT NULL
+    )""",
+    """CREATE TABLE groups (
+        group_id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        plan_id TEXT REFERENCES plans (plan_id),
+        body TEXT NOT NULL
+    )""",
+    """CREATE TABLE orders (
+        order_id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        venue TEXT NOT NULL,
+        client_order_id TEXT NOT NULL,
+        group_id TEXT NOT NULL REFERENCES groups (group_id),
+        plan_id TEXT,
+        connector_order_id TEXT,
+        symbol TEXT NOT NULL,
+        side TEXT NOT NULL,
+        order_type TEXT NOT NULL,
+        quantity NUMERIC NOT NULL,
+        price NUMERIC,
+        stop_price NUMERIC,
+        status TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        time_in_force TEXT NOT NULL,
+        expire_at TIMESTAMPTZ,
+        submit_state TEXT NOT NULL,
+        cancel_requested_at TIMESTAMPTZ,
+        version INTEGER NOT NULL,
+        filled_quantity NUMERIC NOT NULL,
+        notional NUMERIC NOT NULL,
+        fill_count INTEGER NOT NULL,
+        UNIQUE (venue, client_order_id)
+    )""",
+    "CREATE INDEX orders_by_status ON orders (account, status, created_at, order_id)",
+    "CREATE INDEX orders_by_created ON orders (account, created_at, order_id)",
+    "CREATE INDEX orders_by_symbol ON orders (account, symbol, created_at, order_id)",
+    "CREATE INDEX orders_by_group ON orders (group_id, created_at, order_id)",
+    "CREATE INDEX orders_by_venue_order ON orders (venue, connector_order_id)",
+    """CREATE TABLE fills (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        fill_id TEXT NOT NULL UNIQUE,
+        order_id TEXT NOT NULL REFERENCES orders (order_id),
+        venue TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        trade_id TEXT NOT NULL,
+        quantity NUMERIC NOT NULL,
+        price NUMERIC NOT NULL,
+        fee NUMERIC NOT NULL,
+        fee_asset TEXT,
+        liquidity TEXT,
+        executed_at TIMESTAMPTZ NOT NULL,
+        UNIQUE (venue, symbol, trade_id)
+    )""",
+    "CREATE INDEX fills_by_order ON fills (order_id, seq)",
+    """CREATE TABLE journal (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at TIMESTAMPTZ NOT NULL,
+        kind TEXT NOT NULL,
+        account TEXT NOT NULL,
+        order_id TEXT,
+        group_id TEXT,
+        plan_id TEXT,
+        causation_id TEXT,
+        correlation_id TEXT,
+        payload TEXT NOT NULL
+    )""",
+    "CREATE INDEX journal_by_order ON journal (order_id, seq)",
+    # Append-only is enforced by the database, not just by convention.
+    """CREATE FUNCTION orderdesk_journal_append_only() RETURNS trigger
+       LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the journal is append-only'; END $$""",
+    """CREATE TRIGGER journal_append_only BEFORE UPDATE OR DELETE ON journal
+       FOR EACH ROW EXECUTE FUNCTION orderdesk_journal_append_only()""",
+)
+
+# Room for the facts the Broker records about an execution.
+_V2: Final = (
+    "ALTER TABLE orders ADD COLUMN arrival_price NUMERIC",
+    "ALTER TABLE orders ADD COLUMN sent_at TIMESTAMPTZ",
+    "ALTER TABLE orders ADD COLUMN acked_at TIMESTAMPTZ",
+    "ALTER TABLE orders ADD COLUMN first_fill_at TIMESTAMPTZ",
+    "ALTER TABLE orders ADD COLUMN completed_at TIMESTAMPTZ",
+)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2)
+"""``MIGRATIONS[n - 1]`` takes the schema from version ``n - 1`` to ``n``."""
+LATEST: Final = len(MIGRATIONS)
+
+
+def read_version(connection: Any) -> int:
+    """Return the schema version in the connection's search path (0 when empty)."""
+    exists = connection.execute("SELECT to_regclass('orderdesk_schema')").fetchone()[0]
+    if exists is None:
+        return 0
+    return int(connection.execute("SELECT version FROM orderdesk_schema").fetchone()[0])
+
+
+def migrate(connection: Any, current: int, target: int = LATEST) -> None:
+    """Run steps ``current + 1 .. target`` inside the caller's transaction."""
+    for version in range(current + 1, target + 1):
+        for statement in MIGRATIONS[version - 1]:
+            connection.execute(statement)
+        connection.execute("UPDATE orderdesk_schema SET version = %s", (version,))

@@ -1,0 +1,390 @@
+"""The embedded default Store: one SQLite file in WAL mode, every write BEGIN IMMEDIATE.
+
+Durability is ``synchronous=FULL`` unless the caller asks for ``NORMAL`` (a backtest that
+may lose its last transactions on power loss, never its consistency). Both settings are
+read back after they are set: a database that silently ignored them is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from orderdesk.errors import (
+    ConcurrentUpdate,
+    IntegrityError,
+    OperationalError,
+    SchemaVersionError,
+    StoreError,
+)
+from orderdesk.ledger.stores import sqlite_schema
+from orderdesk.ledger.stores.columns import FILL_COLUMNS, ORDER_COLUMNS, SQLITE_CODEC
+from orderdesk.ledger.stores.network import on_network_filesystem
+from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
+from orderdesk.model.fill import Fill
+from orderdesk.model.plans import ExecutionGroup, TradePlan
+from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
+from orderdesk.ports import OrderPage, OrderQuery
+
+__all__ = ["SqliteStore", "Synchronous"]
+
+Synchronous = Literal["FULL", "NORMAL"]
+_SYNC_LEVEL: Final = {"FULL": 2, "NORMAL": 1}
+_BUSY_TIMEOUT_MS: Final = 60_000
+
+_ORDER_SELECT: Final = f"SELECT {', '.join(ORDER_COLUMNS)} FROM orders"
+_ORDER_INSERT: Final = (
+    f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(ORDER_COLUMNS))})"
+)
+_ORDER_UPDATE: Final = (
+    f"UPDATE orders SET {', '.join(f'{c} = ?' for c in ORDER_COLUMNS[1:])} "
+    "WHERE order_id = ? AND version = ?"
+)
+_FILL_SELECT: Final = f"SELECT {', '.join(FILL_COLUMNS)} FROM fills"
+_FILL_INSERT: Final = (
+    f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
+)
+_JOURNAL_COLUMNS: Final = (
+    "seq, at, kind, account, order_id, group_id, plan_id, causation_id, correlation_id, payload"
+)
+_JOURNAL_INSERT: Final = (
+    "INSERT INTO journal (at, kind, account, order_id, group_id, plan_id, causation_id, "
+    "correlation_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Turn sqlite3's errors into orderdesk's storage errors, once, here."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        raise IntegrityError(str(error)) from error
+    except sqlite3.OperationalError as error:
+        raise OperationalError(str(error)) from error
+    except sqlite3.DatabaseError as error:
+        raise StoreError(str(error)) from error
+
+
+def _payload_text(payload: Mapping[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _journal_entry(row: tuple[Any, ...]) -> JournalEntry:
+    return JournalEntry(
+        seq=row[0],
+        at=datetime.fromisoformat(row[1]),
+        kind=JournalKind(row[2]),
+        account=row[3],
+        order_id=row[4],
+        group_id=row[5],
+        plan_id=row[6],
+        causation_id=row[7],
+        correlation_id=row[8],
+        payload=json.loads(row[9]),
+    )
+
+
+class _Reads:
+    """The reads shared by the store and its transactions."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def get_order(self, account: str, order_id: str) -> OrderRecord | None:
+        with _translated():
+            row = self._db.execute(
+                f"{_ORDER_SELECT} WHERE order_id = ? AND account = ?", (order_id, account)
+            ).fetchone()
+        return None if row is None else SQLITE_CODEC.order_record(row)
+
+    def get_plan(self, account: str, plan_id: str) -> TradePlan | None:
+        with _translated():
+            row = self._db.execute(
+                "SELECT body FROM plans WHERE plan_id = ? AND account = ?", (plan_id, account)
+            ).fetchone()
+        return None if row is None else TradePlan.model_validate_json(row[0])
+
+    def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
+        with _translated():
+            row = self._db.execute(
+                "SELECT body FROM groups WHERE group_id = ? AND account = ?", (group_id, account)
+            ).fetchone()
+        return None if row is None else ExecutionGroup.model_validate_json(row[0])
+
+
+class _Transaction(_Reads):
+    """One BEGIN IMMEDIATE transaction: the write lock is held from the first statement."""
+
+    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
+        with _translated():
+            row = self._db.execute(
+                f"{_FILL_SELECT} WHERE venue = ? AND symbol = ? AND trade_id = ?",
+                (venue, symbol, trade_id),
+            ).fetchone()
+        return None if row is None else SQLITE_CODEC.fill(row)
+
+    def insert_plan(self, plan: TradePlan) -> None:
+        with _translated():
+            self._db.execute(
+                "INSERT INTO plans (plan_id, account, body) VALUES (?, ?, ?)",
+                (plan.plan_id, plan.account, plan.model_dump_json()),
+            )
+
+    def insert_group(self, group: ExecutionGroup) -> None:
+        body = group.model_copy(update={"order_ids": ()}).model_dump_json()
+        with _translated():
+            self._db.execute(
+                "INSERT INTO groups (group_id, account, plan_id, body) VALUES (?, ?, ?, ?)",
+                (group.group_id, group.account, group.plan_id, body),
+            )
+
+    def insert_order(self, record: OrderRecord) -> None:
+        with _translated():
+            self._db.execute(_ORDER_INSERT, SQLITE_CODEC.order_row(record))
+
+    def update_order(self, record: OrderRecord, expected_version: int) -> None:
+        if record.version != expected_version + 1:
+            raise ValueError("an updated record's version must be expected_version + 1")
+        row = SQLITE_CODEC.order_row(record)
+        with _translated():
+            cursor = self._db.execute(_ORDER_UPDATE, (*row[1:], row[0], expected_version))
+        if cursor.rowcount != 1:
+            raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
+
+    def insert_fill(self, venue: str, symbol: str, fill: Fill) -> None:
+        with _translated():
+            self._db.execute(_FILL_INSERT, SQLITE_CODEC.fill_row(venue, symbol, fill))
+
+    def append(
+        self,
+        *,
+        at: datetime,
+        kind: JournalKind,
+        account: str,
+        order_id: str | None,
+        group_id: str | None,
+        plan_id: str | None,
+        causation_id: str | None,
+        correlation_id: str | None,
+        payload: Mapping[str, Any],
+    ) -> int:
+        values = (
+            SQLITE_CODEC.time(at),
+            kind.value,
+            account,
+            order_id,
+            group_id,
+            plan_id,
+            causation_id,
+            correlation_id,
+            _payload_text(payload),
+        )
+        with _translated():
+            cursor = self._db.execute(_JOURNAL_INSERT, values)
+        seq = cursor.lastrowid
+        assert seq is not None  # an INSERT into a rowid table always sets it
+        return seq
+
+
+class SqliteStore(_Reads):
+    """A Store on one SQLite file (or ``:memory:``)."""
+
+    def __init__(self, path: str | Path, synchronous: Synchronous = "FULL") -> None:
+        """Open (creating or migrating) the database at ``path``.
+
+        Raise :class:`~orderdesk.errors.SchemaVersionError` if the file was written by a
+        newer orderdesk, :class:`~orderdesk.errors.OperationalError` if it sits on a network
+        filesystem (SQLite's locks are unreliable there) or refuses WAL or the durability
+        setting.
+        """
+        if synchronous not in _SYNC_LEVEL:
+            raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+        target = str(path)
+        in_memory = target == ":memory:"
+        if not in_memory and on_network_filesystem(Path(target)):
+            raise OperationalError(
+                f"{target} is on a network filesystem; SQLite needs a local disk"
+            )
+        with _translated():
+            # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
+            # check_same_thread=False: the store is used by one thread at a time, but not
+            # always the one that opened it (the synchronous Broker works on its own thread).
+            connection = sqlite3.connect(
+                target, isolation_level=None, timeout=60.0, check_same_thread=False
+            )
+        super().__init__(connection)
+        try:
+            self._configure(synchronous, in_memory)
+            self._version = self._upgrade()
+        except BaseException:
+            connection.close()
+            raise
+
+    def _configure(self, synchronous: Synchronous, in_memory: bool) -> None:
+        db = self._db
+        with _translated():
+            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys = ON")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            db.execute(f"PRAGMA synchronous = {synchronous}")
+            level = db.execute("PRAGMA synchronous").fetchone()[0]
+        if not in_memory and str(mode).lower() != "wal":
+            raise OperationalError(f"the database refused WAL mode (journal_mode is {mode})")
+        if level != _SYNC_LEVEL[synchronous]:
+            raise OperationalError(f"the database refused synchronous={synchronous}")
+
+    def _upgrade(self) -> int:
+        with self._write() as db:
+            current = sqlite_schema.read_version(db)
+            if current > sqlite_schema.LATEST:
+                raise SchemaVersionError(current, sqlite_schema.LATEST)
+            sqlite_schema.migrate(db, current)
+        return sqlite_schema.LATEST
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        return self._version
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        db = self._db
+        with _translated():
+            db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            with _translated():
+                db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # a failed COMMIT can leave the transaction open
+                with _translated():
+                    db.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Transaction]:
+        """Open a write transaction: committed when the block ends, rolled back on error."""
+        with self._write() as db:
+            yield _Transaction(db)
+
+    def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
+        """Return the account's group with its ``order_ids``, or ``None``."""
+        with _translated():
+            self._db.execute("BEGIN")  # one snapshot for both reads
+            try:
+                group = super().get_group(account, group_id)
+                rows = self._db.execute(
+                    "SELECT order_id FROM orders WHERE group_id = ? ORDER BY created_at, order_id",
+                    (group_id,),
+                ).fetchall()
+            finally:
+                self._db.execute("COMMIT")
+        if group is None:
+            return None
+        return group.model_copy(update={"order_ids": tuple(row[0] for row in rows)})
+
+    def find_by_client_order_id(
+        self, account: str, venue: str, client_order_id: str
+    ) -> OrderRecord | None:
+        """Return the account's order sent to ``venue`` under this client order id."""
+        with _translated():
+            row = self._db.execute(
+                f"{_ORDER_SELECT} WHERE venue = ? AND client_order_id = ? AND account = ?",
+                (venue, client_order_id, account),
+            ).fetchone()
+        return None if row is None else SQLITE_CODEC.order_record(row)
+
+    def find_by_venue_order_id(
+        self, account: str, venue: str, venue_order_id: str
+    ) -> OrderRecord | None:
+        """Return the account's order that ``venue`` knows by this id."""
+        with _translated():
+            row = self._db.execute(
+                f"{_ORDER_SELECT} WHERE venue = ? AND connector_order_id = ? AND account = ?",
+                (venue, venue_order_id, account),
+            ).fetchone()
+        return None if row is None else SQLITE_CODEC.order_record(row)
+
+    def load(
+        self, account: str, query: OrderQuery, cursor: str | None = None, limit: int = 1000
+    ) -> OrderPage:
+        """Return up to ``limit`` of the account's orders matching ``query``, oldest first."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        clauses = ["account = ?"]
+        params: list[Any] = [account]
+        if query.statuses is not None:
+            statuses = sorted(status.value for status in query.statuses)
+            if not statuses:
+                return OrderPage((), None)
+            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params.extend(statuses)
+        if query.symbol is not None:
+            clauses.append("symbol = ?")
+            params.append(query.symbol)
+        if query.group_id is not None:
+            clauses.append("group_id = ?")
+            params.append(query.group_id)
+        if query.since is not None:
+            clauses.append("created_at >= ?")
+            params.append(SQLITE_CODEC.time(query.since))
+        if query.until is not None:
+            clauses.append("created_at < ?")
+            params.append(SQLITE_CODEC.time(query.until))
+        if cursor is not None:
+            created_at, order_id = decode_cursor(cursor)
+            clauses.append("(created_at, order_id) > (?, ?)")
+            params.extend((SQLITE_CODEC.time(created_at), order_id))
+        sql = f"{_ORDER_SELECT} WHERE {' AND '.join(clauses)} ORDER BY created_at, order_id LIMIT ?"
+        params.append(limit + 1)
+        with _translated():
+            rows = self._db.execute(sql, params).fetchall()
+        records = tuple(SQLITE_CODEC.order_record(row) for row in rows[:limit])
+        more = len(rows) > limit
+        return OrderPage(records, encode_cursor(records[-1].order) if more else None)
+
+    def fills(self, account: str, order_id: str) -> tuple[Fill, ...]:
+        """Return the account's order's fills in the order they were recorded."""
+        with _translated():
+            rows = self._db.execute(
+                f"{_FILL_SELECT} WHERE order_id = ? AND EXISTS "
+                "(SELECT 1 FROM orders WHERE orders.order_id = ? AND orders.account = ?) "
+                "ORDER BY seq",
+                (order_id, order_id, account),
+            ).fetchall()
+        return tuple(SQLITE_CODEC.fill(row) for row in rows)
+
+    def journal(self, after: int = 0, limit: int = 1000) -> tuple[JournalEntry, ...]:
+        """Return up to ``limit`` journal entries with ``seq > after``, in order."""
+        with _translated():
+            rows = self._db.execute(
+                f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return tuple(_journal_entry(row) for row in rows)
+
+    def journal_of_order(self, account: str, order_id: str) -> tuple[JournalEntry, ...]:
+        """Return the account's order's journal entries, in order."""
+        with _translated():
+            rows = self._db.execute(
+                f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE order_id = ? AND account = ? "
+                "ORDER BY seq",
+                (order_id, account),
+            ).fetchall()
+        return tuple(_journal_entry(row) for row in rows)
+
+    def integrity_check(self) -> str:
+        """Return SQLite's ``PRAGMA integrity_check`` verdict (``"ok"`` when sound)."""
+        with _translated():
+            return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()

@@ -1,0 +1,129 @@
+"""The SQLite schema as ordered migration steps; the database records which it has.
+
+Step ``n`` takes a database from version ``n - 1`` to ``n``. Steps only add: a migration
+never drops or rewrites data. Never edit a released step; add the next one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Final
+
+__all__ = ["LATEST", "MIGRATIONS", "migrate", "read_version"]
+
+_V1: Final = (
+    """CREATE TABLE orderdesk_schema (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+    )""",
+    "INSERT INTO orderdesk_schema (id, version) VALUES (1, 0)",
+    """CREATE TABLE plans (
+        plan_id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        body TEXT NOT NULL
+    )""",
+    """CREATE TABLE groups (
+        group_id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        plan_id TEXT REFERENCES plans (plan_id),
+        body TEXT NOT NULL
+    )""",
+    """CREATE TABLE orders (
+        order_id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        venue TEXT NOT NULL,
+        client_order_id TEXT NOT NULL,
+        group_id TEXT NOT NULL REFERENCES groups (group_id),
+        plan_id TEXT,
+        connector_order_id TEXT,
+        symbol TEXT NOT NULL,
+        side TEXT NOT NULL,
+        order_type TEXT NOT NULL,
+        quantity TEXT NOT NULL,
+        price TEXT,
+        stop_price TEXT,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        time_in_force TEXT NOT NULL,
+        expire_at TEXT,
+        submit_state TEXT NOT NULL,
+        cancel_requested_at TEXT,
+        version INTEGER NOT NULL,
+        filled_quantity TEXT NOT NULL,
+        notional TEXT NOT NULL,
+        fill_count INTEGER NOT NULL,
+        UNIQUE (venue, client_order_id)
+    )""",
+    "CREATE INDEX orders_by_status ON orders (account, status, created_at, order_id)",
+    "CREATE INDEX orders_by_created ON orders (account, created_at, order_id)",
+    "CREATE INDEX orders_by_symbol ON orders (account, symbol, created_at, order_id)",
+    "CREATE INDEX orders_by_group ON orders (group_id, created_at, order_id)",
+    "CREATE INDEX orders_by_venue_order ON orders (venue, connector_order_id)",
+    """CREATE TABLE fills (
+        seq INTEGER PRIMARY KEY,
+        fill_id TEXT NOT NULL UNIQUE,
+        order_id TEXT NOT NULL REFERENCES orders (order_id),
+        venue TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        trade_id TEXT NOT NULL,
+        quantity TEXT NOT NULL,
+        price TEXT NOT NULL,
+        fee TEXT NOT NULL,
+        fee_asset TEXT,
+        liquidity TEXT,
+        executed_at TEXT NOT NULL,
+        UNIQUE (venue, symbol, trade_id)
+    )""",
+    "CREATE INDEX fills_by_order ON fills (order_id, seq)",
+    """CREATE TABLE journal (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        account TEXT NOT NULL,
+        order_id TEXT,
+        group_id TEXT,
+        plan_id TEXT,
+        causation_id TEXT,
+        correlation_id TEXT,
+        payload TEXT NOT NULL
+    )""",
+    "CREATE INDEX journal_by_order ON journal (order_id, seq)",
+    # Append-only is enforced by the database, not just by convention.
+    """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+       BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""",
+    """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+       BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""",
+)
+
+# Room for the facts the Broker records about an execution.
+_V2: Final = (
+    "ALTER TABLE orders ADD COLUMN arrival_price TEXT",
+    "ALTER TABLE orders ADD COLUMN sent_at TEXT",
+    "ALTER TABLE orders ADD COLUMN acked_at TEXT",
+    "ALTER TABLE orders ADD COLUMN first_fill_at TEXT",
+    "ALTER TABLE orders ADD COLUMN completed_at TEXT",
+)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2)
+"""``MIGRATIONS[n - 1]`` takes the schema from version ``n - 1`` to ``n``."""
+LATEST: Final = len(MIGRATIONS)
+
+
+def read_version(connection: sqlite3.Connection) -> int:
+    """Return the database's schema version (0 for an empty database)."""
+    exists = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'orderdesk_schema'"
+    ).fetchone()
+    if exists is None:
+        return 0
+    row = connection.execute("SELECT version FROM orderdesk_schema WHERE id = 1").fetchone()
+    return int(row[0])
+
+
+def migrate(connection: sqlite3.Connection, current: int, target: int = LATEST) -> None:
+    """Run steps ``current + 1 .. target`` inside the caller's write transaction."""
+    for version in range(current + 1, target + 1):
+        for statement in MIGRATIONS[version - 1]:
+            connection.execute(statement)
+        connection.execute("UPDATE orderdesk_schema SET version = ? WHERE id = 1", (version,))

@@ -1,0 +1,125 @@
+"""Reconciliation: crashes between intent, send and reply; missed reports; strangers' orders."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Coroutine
+from decimal import Decimal as D
+from typing import Any, TypeVar
+
+from orderdesk import OrderStatus
+from orderdesk.broker.core import _request
+from orderdesk.broker.reconcile import DifferenceKind
+from orderdesk.model import SubmitRequest
+from orderdesk.model.records import SubmitState
+from orderdesk.testing.paper_desk import PaperDesk, audit
+
+T = TypeVar("T")
+S = OrderStatus
+K = DifferenceKind
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+def intent_only(desk: PaperDesk, side: str, quantity: str, price: str | None = None) -> str:
+    """Record an order as the broker does before sending, then 'crash'."""
+    order = desk.order(side, quantity, price=price)
+    desk.broker._ensure_group("acct-1", order)
+    record = desk.ledger.record_order(
+        "acct-1", order, venue="paper", client_order_id=order.order_id
+    )
+    return record.order_id
+
+
+def sent_without_reply(desk: PaperDesk, side: str, quantity: str, price: str | None = None) -> str:
+    """Record, mark SENT, send through the venue, then 'crash' before the reply lands."""
+    order_id = intent_only(desk, side, quantity, price)
+    desk.ledger.set_submit_state("acct-1", order_id, SubmitState.SENT)
+    record = desk.ledger.get("acct-1", order_id)
+    run(desk.connectors["acct-1"].submit(_request(record)))
+    return order_id
+
+
+def test_a_crash_between_intent_and_send_is_cancelled_locally_not_traded() -> None:
+    desk = PaperDesk()
+    order_id = intent_only(desk, "BUY", "0.1")
+    dry = run(desk.broker.reconcile(dry_run=True))
+    assert dry.counts()[K.NEVER_SENT] == 1
+    assert desk.ledger.get("acct-1", order_id).order.status is S.PENDING  # dry: untouched
+    applied = run(desk.broker.reconcile())
+    assert applied.counts()[K.NEVER_SENT] == 1
+    assert desk.ledger.get("acct-1", order_id).order.status is S.CANCELLED
+    assert desk.exchange.open_records("acct-1") == []
+    assert run(desk.broker.reconcile()).differences == ()
+
+
+def test_a_crash_after_send_before_reply_is_recorded_from_the_venue() -> None:
+    desk = PaperDesk(report_stream=False)
+    market = sent_without_reply(desk, "BUY", "0.3")
+    resting = sent_without_reply(desk, "SELL", "0.2", price="99000.00")
+    report = run(desk.broker.reconcile())
+    assert report.counts()[K.BEHIND] == 2
+    assert desk.ledger.get("acct-1", market).order.status is S.FILLED
+    assert desk.ledger.get("acct-1", market).filled_quantity == D("0.3")
+    assert desk.ledger.get("acct-1", resting).order.status is S.OPEN
+    result = audit(desk)
+    assert (result.lost, result.duplicated, result.divergent, result.in_doubt) == (0, 0, 0, 0)
+
+
+def test_reports_missed_while_the_stream_was_down_are_caught_up() -> None:
+    desk = PaperDesk(report_stream=False)
+    record = run(desk.broker.submit(desk.order("BUY", "0.2", price="94000.00")))
+    desk.trade(D("93990.00"), D("5"))
+    desk.step()
+    assert desk.ledger.get("acct-1", record.order_id).order.status is S.OPEN
+    report = run(desk.broker.reconcile())
+    (difference,) = report.differences
+    assert (difference.kind, difference.ledger_status, difference.venue_status) == (
+        K.BEHIND,
+        "OPEN",
+        "FILLED",
+    )
+    caught_up = desk.ledger.get("acct-1", record.order_id)
+    assert (caught_up.order.status, caught_up.filled_quantity) == (S.FILLED, D("0.2"))
+    assert len(desk.ledger.fills("acct-1", record.order_id)) >= 1
+
+
+def test_an_order_found_only_at_the_venue_is_adopted_into_this_account_only() -> None:
+    desk = PaperDesk()
+    stranger = SubmitRequest(
+        client_order_id="web_1733065200000",
+        symbol="BTC_USDT",
+        side=desk.order().side,
+        order_type=desk.order(price="1.00").order_type,
+        quantity=D("0.5"),
+        price=D("90000.00"),
+    )
+    run(desk.connectors["acct-1"].submit(stranger))
+    report = run(desk.broker.reconcile())
+    assert report.counts()[K.MISSING_HERE] == 1
+    adopted = desk.ledger.get_by_client_order_id("acct-1", "paper", "web_1733065200000")
+    assert (adopted.order.status, adopted.order.quantity) == (S.OPEN, D("0.5"))
+    trace = run(desk.broker.trace(adopted.order_id))
+    assert trace.group.strategy == "reconciled"
+    desk.broker.settings(account="acct-2")
+    assert run(desk.broker.reconcile()).differences == ()
+    assert run(desk.broker.load()) == []
+
+
+def test_the_report_is_json_and_a_second_pass_finds_nothing() -> None:
+    desk = PaperDesk(report_stream=False)
+    intent_only(desk, "BUY", "0.1")
+    sent_without_reply(desk, "SELL", "0.1")
+    payload = json.loads(run(desk.broker.reconcile()).to_json())
+    assert payload["counts"] == {
+        "missing_here": 0,
+        "behind": 1,
+        "in_doubt": 0,
+        "never_sent": 1,
+        "unknown_there": 0,
+    }
+    assert {d["kind"] for d in payload["differences"]} == {"behind", "never_sent"}
+    assert run(desk.broker.reconcile()).differences == ()
