@@ -39,7 +39,7 @@ from orderdesk.model.events import Acked, Cancelled, Filled, Rejected
 from orderdesk.model.fill import Fill
 from orderdesk.model.order import Order
 from orderdesk.model.plans import ExecutionGroup
-from orderdesk.model.records import JournalKind, OrderRecord, SubmitState
+from orderdesk.model.records import JournalKind, SubmitState
 from orderdesk.ports import OrderQuery, Store
 from orderdesk.testing import strategies
 from orderdesk.testing.factories import (
