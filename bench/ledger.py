@@ -352,21 +352,28 @@ def populate_sqlite(path: Path, total: int) -> None:
     db.close()
 
 
-def load_figures(store: Store, runs: int) -> tuple[float, float, int]:
-    """Return (p50 ms, p99 ms, orders returned) for loading the target's open orders."""
+def load_figures(store: Store, runs: int) -> tuple[float, float, float, int]:
+    """Return (p50 ms, p99 ms, p99 CPU ms, orders returned) for the target's open orders.
+
+    CPU time (this thread's) beside wall time separates our work from waiting for a core.
+    """
     ledger = Ledger(store, SystemClock())
     query = OrderQuery(statuses=OPEN_STATUSES)
-    times = []
+    walls: list[float] = []
+    cpus: list[float] = []
     count = 0
     for run in range(runs + 5):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.thread_time()
         page = ledger.load(TARGET, query, limit=1_000)
-        elapsed = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
         count = len(page.records)
         if run >= 5:  # the first runs warm the page cache
-            times.append(elapsed * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.99) - 1], count
+            walls.append(wall * 1000)
+            cpus.append(cpu * 1000)
+    walls.sort()
+    cpus.sort()
+    p99 = int(len(walls) * 0.99) - 1
+    return statistics.median(walls), walls[p99], cpus[p99], count
 
 
 def profile_load(store: Store) -> str:
@@ -411,14 +418,15 @@ def main() -> None:
         populate_sqlite(path, total)
         print(f"populated {total:,} orders in {time.perf_counter() - start:.0f} s", flush=True)
         store = SqliteStore(path)
-        p50, p99, returned = load_figures(store, 200)
+        p50, p99, cpu99, returned = load_figures(store, 200)
         profile = profile_load(store) if p99 >= 20 else ""
         store.close()
     lines += [
         "",
         f"`load` of one account's {returned:,} open orders (status in PENDING, OPEN, "
         f"PARTIALLY_FILLED) among {total:,} orders, SQLite, 200 runs: "
-        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (aim: p99 < 20 ms).",
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (aim: p99 < 20 ms); "
+        f"p99 of CPU time {cpu99:.1f} ms.",
     ]
     print("\n".join(lines[-1:]))
     if profile:
