@@ -2,5 +2,5 @@
 
 Needs the ``test`` extra (pytest, hypothesis). Import the pieces from their modules:
 :mod:`orderdesk.testing.factories`, :mod:`orderdesk.testing.strategies`,
-:mod:`orderdesk.testing.store_contract`.
+:mod:`orderdesk.testing.store_contract`, :mod:`orderdesk.testing.assertions`.
 """
