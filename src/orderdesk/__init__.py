@@ -5,7 +5,6 @@ venue, follows it through acks, fills, cancels, rejects and expiries, never lose
 duplicates an order or a fill, and reports how well each order was executed.
 """
 
-# Ledger, Journal and their storage.
 from orderdesk.errors import (
     AckConflict,
     Banned,

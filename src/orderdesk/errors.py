@@ -3,31 +3,27 @@
 ::
 
     OrderdeskError
-    └── LifecycleError                  an event does not fit the order's state
-        ├── InvalidTransition           the (status, event) pair is illegal in the table
-        └── IntegrityAlarm              the venue told us something impossible
-            ├── Overfill                fills would exceed the order's quantity
-            ├── FillConflict            same trade id, different quantity or price
-            └── AckConflict             a second ack names a different venue order id
-
-    OrderdeskError
-    └── PreTradeRejected                the order breaks a venue filter or the balance:
-                                        nothing was recorded or sent
-
-    OrderdeskError
-    └── VenueError                      talking to a venue failed (not a venue's "no")
-        ├── NotSent                     provably never reached the venue: safe to resend
-        ├── OutcomeUnknown              sent, no usable answer (timeout, 5xx, lost reply):
-        │                               the order is IN_DOUBT; query, never resend blindly
-        ├── RateLimited                 429: refused unprocessed; retry after retry_after
-        ├── Banned                      418: kept calling after a 429; banned for retry_after
-        └── CircuitOpen                 not sent: the venue's circuit breaker is open
+    ├── LifecycleError                  an event does not fit the order's state
+    │   ├── InvalidTransition           the (status, event) pair is illegal in the table
+    │   └── IntegrityAlarm              the venue told us something impossible
+    │       ├── Overfill                fills would exceed the order's quantity
+    │       ├── FillConflict            same trade id, different quantity or price
+    │       └── AckConflict             a second ack names a different venue order id
+    ├── PreTradeRejected                the order breaks a venue filter or the balance:
+    │                                   nothing was recorded or sent
+    ├── VenueError                      talking to a venue failed (not a venue's "no")
+    │   ├── NotSent                     provably never reached the venue: safe to resend
+    │   ├── OutcomeUnknown              sent, no usable answer (timeout, 5xx, lost reply):
+    │   │                               the order is IN_DOUBT; query, never resend blindly
+    │   ├── RateLimited                 429: refused unprocessed; retry after retry_after
+    │   ├── Banned                      418: kept calling after a 429; banned for retry_after
+    │   └── CircuitOpen                 not sent: the venue's circuit breaker is open
     └── StoreError                      the ledger's storage failed (PEP 249-shaped)
-        ├── OperationalError            the database could not do it now (I/O, locks)
-        │   └── ConcurrentUpdate        another writer changed the row first: retry it all
-        ├── IntegrityError              a write would break a unique or foreign key
-        ├── SchemaVersionError          the database's schema is newer than this code
-        └── NotFound                    no such record in this account (or another's)
+        ├── OperationalError            the database cannot do it now (I/O, locks, network)
+        │   └── ConcurrentUpdate        another writer committed first: retry it all
+        ├── IntegrityError              a write would break a unique key or a link
+        ├── SchemaVersionError          the database is newer than this orderdesk
+        └── NotFound                    no such record in this account (also a LookupError)
 
 Bad input (a float price, a naive datetime, a malformed id) is rejected by the models with
 ``pydantic.ValidationError``, which is a ``ValueError``: it is the caller's mistake, not a

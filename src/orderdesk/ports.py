@@ -250,7 +250,11 @@ class Store(Protocol):
         ...
 
     def journal(self, after: int = 0, limit: int = 1000) -> tuple[JournalEntry, ...]:
-        """Return up to ``limit`` journal entries with ``seq > after``, in order."""
+        """Return up to ``limit`` journal entries with ``seq > after``, in order.
+
+        The whole journal, every account's: for replay and audit, never for an account's
+        own view (use :meth:`journal_of_order`).
+        """
         ...
 
     def journal_of_order(self, account: str, order_id: str) -> tuple[JournalEntry, ...]:

@@ -22,8 +22,8 @@ from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
 from orderdesk.model.enums import OrderStatus
 from orderdesk.ports import Store
+from orderdesk.testing.assertions import assert_replay_matches
 from orderdesk.testing.ledger_kit import make_group, order_in_group
-from orderdesk.testing.store_contract import assert_replay_matches
 from tests.integration.workload import START
 
 ROOT = Path(__file__).resolve().parents[2]

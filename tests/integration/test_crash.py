@@ -21,7 +21,7 @@ from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores.memory import MemoryStore
 from orderdesk.ledger.stores.sqlite import SqliteStore
 from orderdesk.model.records import JournalEntry
-from orderdesk.testing.store_contract import assert_replay_matches
+from orderdesk.testing.assertions import assert_replay_matches
 from tests.integration.workload import ACCOUNTS, START, run_operation, scripted_operations
 
 SEED = int(os.environ.get("ORDERDESK_CRASH_SEED", "20261122"))

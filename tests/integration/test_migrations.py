@@ -18,8 +18,8 @@ from orderdesk.ledger.stores.postgres import PostgresStore
 from orderdesk.ledger.stores.sqlite import SqliteStore
 from orderdesk.model.events import Acked
 from orderdesk.model.records import OrderRecord
+from orderdesk.testing.assertions import exact
 from orderdesk.testing.ledger_kit import T0, make_group, order_in_group
-from orderdesk.testing.store_contract import exact
 
 V1_ORDER_COLUMNS = 24  # the orders columns of schema version 1
 

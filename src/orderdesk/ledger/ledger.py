@@ -27,6 +27,7 @@ __all__ = ["Ledger"]
 
 T = TypeVar("T")
 _ALL: Final = OrderQuery()
+_GROUPS_REMEMBERED: Final = 10_000
 
 
 def _note(
@@ -66,6 +67,9 @@ class Ledger:
         self._clock = clock
         self._max_attempts = max_attempts
         self.retries = 0
+        # Groups are immutable once recorded, so (account, group id) -> plan id never goes
+        # stale; remembering recent ones saves a read per order recorded into them.
+        self._group_plans: dict[tuple[str, str], str | None] = {}
 
     @property
     def store(self) -> Store:
@@ -156,15 +160,13 @@ class Ledger:
         arrival = None if arrival_price is None else parse_positive(arrival_price)
 
         def work(tx: StoreTransaction) -> OrderRecord:
-            group = tx.get_group(account, order.parent_group_id)
-            if group is None:
-                raise NotFound(f"group {order.parent_group_id} in account {account}")
+            plan_id = self._plan_of_group(tx, account, order.parent_group_id)
             record = bookkeeping.new_record(
                 account,
                 order,
                 venue=venue,
                 client_order_id=client_order_id,
-                plan_id=group.plan_id,
+                plan_id=plan_id,
                 arrival_price=arrival,
             )
             tx.insert_order(record)
@@ -281,6 +283,19 @@ class Ledger:
             return updated
 
         return self._atomically(work)
+
+    def _plan_of_group(self, tx: StoreTransaction, account: str, group_id: str) -> str | None:
+        key = (account, group_id)
+        known = self._group_plans
+        if key in known:
+            return known[key]
+        group = tx.get_group(account, group_id)
+        if group is None:
+            raise NotFound(f"group {group_id} in account {account}")
+        if len(known) >= _GROUPS_REMEMBERED:
+            del known[next(iter(known))]  # forget the oldest
+        known[key] = group.plan_id
+        return group.plan_id
 
     @staticmethod
     def _for_update(tx: StoreTransaction, account: str, order_id: str) -> OrderRecord:

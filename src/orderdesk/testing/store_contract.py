@@ -19,12 +19,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from orderdesk.clocks import ManualClock
 from orderdesk.errors import (
-    AckConflict,
     ConcurrentUpdate,
     FillConflict,
     IntegrityError,
@@ -32,62 +29,28 @@ from orderdesk.errors import (
     NotFound,
     Overfill,
 )
-from orderdesk.ledger import Journal, Ledger, replay
+from orderdesk.ledger import Journal, Ledger
 from orderdesk.model.decimals import decimal_text
 from orderdesk.model.enums import OrderStatus
 from orderdesk.model.events import Acked, Cancelled, Filled, Rejected
-from orderdesk.model.fill import Fill
-from orderdesk.model.order import Order
 from orderdesk.model.plans import ExecutionGroup
 from orderdesk.model.records import JournalKind, SubmitState
 from orderdesk.ports import OrderQuery, Store
-from orderdesk.testing import strategies
+from orderdesk.testing.assertions import exact
 from orderdesk.testing.ledger_kit import (
     T0,
     fill_of,
     make_group,
-    make_plan,
     order_in_group,
+    make_plan,
     recorded_order,
 )
+from orderdesk.testing.store_properties import StoreProperties
 
-__all__ = ["StoreContract", "assert_replay_matches", "exact"]
-
-# One store serves every example of a test (ids are fresh per example), and each subclass
-# runs the same test methods against its own store.
-_REUSE_STORE = settings(
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors]
-)
+__all__ = ["StoreContract"]
 
 
-def exact(value: Order | Fill) -> str:
-    """Return a model's canonical JSON: decimals keep their scale, times their microseconds."""
-    return value.model_dump_json()
-
-
-def assert_replay_matches(store: Store, accounts: set[str], after: int = 0) -> int:
-    """Assert that replaying the journal rebuilds every order and fill; return the count.
-
-    With ``after``, replay only the entries after that sequence number: enough for orders
-    recorded after it, and constant work per check in a long-lived store.
-    """
-    replayed = replay(Journal(store).entries(after))
-    if after == 0:
-        ledger = Ledger(store, ManualClock(T0))
-        stored = {r.order_id for account in accounts for r in ledger.load_all(account)}
-        assert set(replayed) == stored
-    for order_id, history in replayed.items():
-        record = store.get_order(history.record.account, order_id)
-        assert record is not None
-        assert history.record == record
-        assert exact(history.record.order) == exact(record.order)
-        fills = store.fills(record.account, order_id)
-        assert [exact(f) for f in history.fills] == [exact(f) for f in fills]
-        assert record.filled_quantity == sum((f.quantity for f in fills), Decimal(0))
-    return len(replayed)
-
-
-class StoreContract:
+class StoreContract(StoreProperties):
     """The behaviour every Store must show. Subclasses provide the ``store`` fixture."""
 
     @pytest.fixture
@@ -245,7 +208,9 @@ class StoreContract:
         one = recorded_order(ledger, venue="venue-a")
         two = recorded_order(ledger, venue="venue-b")
         ledger.apply("acct-1", one.order_id, Filled(fill_of(one.order, "0.5", "t-1")))
-        transition = ledger.apply("acct-1", two.order_id, Filled(fill_of(two.order, "0.5", "t-1")))
+        transition = ledger.apply(
+            "acct-1", two.order_id, Filled(fill_of(two.order, "0.5", "t-1"))
+        )
         assert transition.fill is not None
         assert len(ledger.fills("acct-1", two.order_id)) == 1
 
@@ -424,78 +389,6 @@ class StoreContract:
             ledger.record_order("acct-1", order, venue="paper", client_order_id=f"g{i}")
             ids.append(order.order_id)
         assert ledger.get_group("acct-1", group.group_id).order_ids == tuple(ids)
-
-    # --- properties ---------------------------------------------------------------------
-
-    @_REUSE_STORE
-    @given(data=st.data())
-    def test_orders_and_fills_round_trip_bit_for_bit(
-        self, store: Store, data: st.DataObject
-    ) -> None:
-        ledger = Ledger(store, ManualClock(T0))
-        group = ledger.record_group(make_group())
-        order = data.draw(strategies.orders(group.group_id))
-        client_id = data.draw(strategies.injection_text())[:24] + order.order_id
-        venue = data.draw(strategies.injection_text())
-        record = ledger.record_order("acct-1", order, venue=venue, client_order_id=client_id)
-        trade_id = data.draw(strategies.injection_text()) + order.order_id  # unique per example
-        fill = data.draw(strategies.fills_of(order, order.quantity, trade_id))
-        ledger.apply("acct-1", order.order_id, Filled(fill))
-        read = ledger.get("acct-1", order.order_id)
-        assert (read.venue, read.client_order_id) == (venue, client_id)
-        assert exact(read.order) == exact(record.order.model_copy(update={
-            "status": OrderStatus.FILLED, "updated_at": max(order.updated_at, fill.executed_at)
-        }))  # fmt: skip
-        assert [exact(f) for f in ledger.fills("acct-1", order.order_id)] == [exact(fill)]
-
-    @_REUSE_STORE
-    @given(data=st.data())
-    def test_injection_payloads_are_stored_verbatim(
-        self, store: Store, data: st.DataObject
-    ) -> None:
-        ledger = Ledger(store, ManualClock(T0))
-        reason = data.draw(strategies.injection_text())
-        cause = data.draw(strategies.injection_text())
-        record = recorded_order(ledger, venue=data.draw(strategies.injection_text()))
-        ledger.apply("acct-1", record.order_id, Rejected(T0, reason, reason), causation_id=cause)
-        entry = store.journal_of_order("acct-1", record.order_id)[-1]
-        assert (entry.payload["reason"], entry.payload["code"], entry.causation_id) == (
-            reason,
-            reason,
-            cause,
-        )
-        assert ledger.get("acct-1", record.order_id).venue == record.venue
-
-    @_REUSE_STORE
-    @given(data=st.data())
-    def test_replaying_the_journal_rebuilds_the_ledger(
-        self, store: Store, data: st.DataObject
-    ) -> None:
-        ledger = Ledger(store, ManualClock(T0))
-        accounts = {"acct-1", "acct-2"}
-        after: int | None = None
-        for _ in range(data.draw(st.integers(1, 3))):
-            account = data.draw(st.sampled_from(sorted(accounts)))
-            record = recorded_order(ledger, account=account)
-            if after is None:  # replay from this example's first order: earlier ones are done
-                after = store.journal_of_order(account, record.order_id)[0].seq - 1
-            trades: list[Fill] = []
-            for _ in range(data.draw(st.integers(0, 8))):
-                step = data.draw(st.sampled_from(["event", "event", "submit", "cancel"]))
-                # A history may hold illegal steps: refusing them is part of what is tested.
-                try:
-                    if step == "submit":
-                        state = data.draw(st.sampled_from(SubmitState))
-                        ledger.set_submit_state(account, record.order_id, state)
-                    elif step == "cancel":
-                        ledger.request_cancel(account, record.order_id)
-                    else:
-                        event = data.draw(strategies.events(record.order, trades))
-                        ledger.apply(account, record.order_id, event)
-                except (InvalidTransition, Overfill, AckConflict):
-                    pass
-        assert after is not None
-        assert assert_replay_matches(store, accounts, after) >= 1
 
 
 def _record_twice(store: Store, group: ExecutionGroup) -> None:

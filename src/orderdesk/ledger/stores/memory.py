@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from orderdesk.errors import ConcurrentUpdate, IntegrityError
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
@@ -33,6 +33,22 @@ def _copy(record: OrderRecord) -> OrderRecord:
     return replace(record, order=record.order.model_copy())
 
 
+class _StoredEntry(NamedTuple):
+    seq: int
+    at: datetime
+    kind: JournalKind
+    account: str
+    order_id: str | None
+    group_id: str | None
+    plan_id: str | None
+    causation_id: str | None
+    correlation_id: str | None
+    payload: str
+
+    def entry(self) -> JournalEntry:
+        return JournalEntry(*self[:-1], payload=json.loads(self.payload))
+
+
 class _State:
     def __init__(self) -> None:
         self.plans: dict[str, TradePlan] = {}
@@ -45,7 +61,7 @@ class _State:
         self.fills: dict[str, list[Fill]] = {}
         self.fill_ids: set[str] = set()
         self.by_trade: dict[tuple[str, str, str], Fill] = {}
-        self.journal: list[JournalEntry] = []
+        self.journal: list[_StoredEntry] = []
         self.journal_by_order: dict[str, list[int]] = {}
 
 
@@ -196,11 +212,12 @@ class _Transaction:
     ) -> int:
         s = self._s
         seq = len(s.journal) + 1
-        # Through JSON and back, as the SQL stores do: what is read equals what they return.
-        stored = json.loads(json.dumps(payload, sort_keys=True, ensure_ascii=False))
-        entry = JournalEntry(
+        # Kept as JSON text, as the SQL stores keep it: a reader gets a fresh decoded copy,
+        # equal to what they return, and cannot change what is stored.
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        entry = _StoredEntry(
             seq, require_utc(at), kind, account, order_id, group_id, plan_id,
-            causation_id, correlation_id, stored,
+            causation_id, correlation_id, text,
         )  # fmt: skip
         s.journal.append(entry)
         if order_id is not None:
@@ -310,14 +327,15 @@ class MemoryStore:
     def journal(self, after: int = 0, limit: int = 1000) -> tuple[JournalEntry, ...]:
         """Return up to ``limit`` journal entries with ``seq > after``, in order."""
         with self._lock:
-            return tuple(self._state.journal[max(after, 0) : max(after, 0) + limit])
+            start = max(after, 0)
+            return tuple(e.entry() for e in self._state.journal[start : start + limit])
 
     def journal_of_order(self, account: str, order_id: str) -> tuple[JournalEntry, ...]:
         """Return the account's order's journal entries, in order."""
         with self._lock:
             journal = self._state.journal
             indexes = self._state.journal_by_order.get(order_id, [])
-            return tuple(journal[i] for i in indexes if journal[i].account == account)
+            return tuple(journal[i].entry() for i in indexes if journal[i].account == account)
 
     def close(self) -> None:
         """Nothing to release; present for the port."""

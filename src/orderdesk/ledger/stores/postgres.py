@@ -298,7 +298,7 @@ class PostgresStore(_Reads):
         )
         with _translated():
             rows = self._db.execute(sql, params).fetchall()
-        records = tuple(POSTGRES_CODEC.order_record(row) for row in rows[:limit])
+        records = tuple(POSTGRES_CODEC.order_record(row, validate=False) for row in rows[:limit])
         more = len(rows) > limit
         return OrderPage(records, encode_cursor(records[-1].order) if more else None)
 

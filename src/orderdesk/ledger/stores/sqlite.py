@@ -346,7 +346,7 @@ class SqliteStore(_Reads):
         params.append(limit + 1)
         with _translated():
             rows = self._db.execute(sql, params).fetchall()
-        records = tuple(SQLITE_CODEC.order_record(row) for row in rows[:limit])
+        records = tuple(SQLITE_CODEC.order_record(row, validate=False) for row in rows[:limit])
         more = len(rows) > limit
         return OrderPage(records, encode_cursor(records[-1].order) if more else None)
 
