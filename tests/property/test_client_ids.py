@@ -27,6 +27,7 @@ order_ids = st.builds(
         ("binance", "ORD_20251201_150000_a1b2c3d4"),
         ("bybit", "ORD_20251201_150000_a1b2c3d4"),
         ("paper", "ORD_20251201_150000_a1b2c3d4"),
+        ("loopback", "ORD_20251201_150000_a1b2c3d4"),
         ("okx", "ORD20251201150000a1b2c3d4"),
         ("kraken", "000000000020251201150000a1b2c3d4"),
     ],

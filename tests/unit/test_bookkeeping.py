@@ -115,3 +115,13 @@ def test_any_report_but_a_reject_settles_the_submit() -> None:
     assert rejected is not None
     assert (acked.submit_state, acked.acked_at) == (S.ACKED, T0)
     assert (rejected.submit_state, rejected.order.status) == (S.IN_DOUBT, OrderStatus.REJECTED)
+
+
+def test_a_local_cancel_of_an_order_never_sent_leaves_it_not_sent() -> None:
+    unsent = _record(submit_state=S.NOT_SENT)
+    cancelled = bookkeeping.after_event(
+        unsent, bookkeeping.decide_event(unsent, None, Cancelled(T0)), T0
+    )
+    assert cancelled is not None
+    assert (cancelled.submit_state, cancelled.acked_at) == (S.NOT_SENT, None)
+    assert cancelled.order.status is OrderStatus.CANCELLED

@@ -35,6 +35,10 @@ _ZERO: Final = Decimal(0)
 _ACCOUNT: Final = re.compile(ACCOUNT)
 _S = SubmitState
 
+_VENUE_EVIDENCE: Final = frozenset(
+    {EventKind.ACK, EventKind.PARTIAL_FILL, EventKind.COMPLETING_FILL}
+)
+
 SUBMIT_MOVES: Final = MappingProxyType(
     {
         _S.NOT_SENT: frozenset({_S.SENT}),
@@ -121,8 +125,13 @@ def decide_event(record: OrderRecord, known: Fill | None, event: OrderEvent) -> 
 
 def after_event(record: OrderRecord, transition: Transition, at: datetime) -> OrderRecord | None:
     """Return the record after a decided event at ``at``, or ``None`` if nothing changes."""
-    # Any venue report but a reject shows the venue holds the order: the submit is settled.
-    settled = transition.kind is not EventKind.REJECT and record.submit_state is not _S.ACKED
+    # An ack or a fill shows the venue holds the order: the submit is settled. So does a
+    # cancel or an expiry of an order that was sent; of one never sent they are local (an
+    # intent cancelled before it left) and leave it NOT_SENT. A reject settles nothing.
+    state, kind = record.submit_state, transition.kind
+    settled = state is not _S.ACKED and (
+        kind in _VENUE_EVIDENCE or (kind is not EventKind.REJECT and state is not _S.NOT_SENT)
+    )
     if not (transition.changed or settled):
         return None
     order = record.order.model_copy()

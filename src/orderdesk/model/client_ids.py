@@ -10,6 +10,7 @@ venue      accepts                                     ``ORD_20251201_150000_a1b
 binance    ``[A-Za-z0-9._:/-]{1,36}``                   unchanged
 bybit      ``[A-Za-z0-9_-]{1,36}``                      unchanged
 paper      as binance                                  unchanged
+loopback   as binance (it serves Binance's API)        unchanged
 okx        ``[A-Za-z0-9]{1,32}``                        ``ORD20251201150000a1b2c3d4``
 kraken     UUID, 32 hex digits, or 18 characters       32 hex digits (below)
 =========  ==========================================  ==============================
@@ -91,6 +92,7 @@ CLIENT_ID_CODECS: Final[Mapping[str, ClientIdCodec]] = MappingProxyType(
         "binance": ClientIdCodec("binance", _BINANCE, _same, _same),
         "bybit": ClientIdCodec("bybit", re.compile(r"[A-Za-z0-9_-]{1,36}"), _same, _same),
         "paper": ClientIdCodec("paper", _BINANCE, _same, _same),
+        "loopback": ClientIdCodec("loopback", _BINANCE, _same, _same),
         "okx": ClientIdCodec("okx", re.compile(r"[A-Za-z0-9]{1,32}"), _strip, _unstrip),
         "kraken": ClientIdCodec(
             "kraken",

@@ -41,8 +41,8 @@ from orderdesk.testing.ledger_kit import (
     T0,
     fill_of,
     make_group,
-    order_in_group,
     make_plan,
+    order_in_group,
     recorded_order,
 )
 from orderdesk.testing.store_properties import StoreProperties
@@ -208,9 +208,7 @@ class StoreContract(StoreProperties):
         one = recorded_order(ledger, venue="venue-a")
         two = recorded_order(ledger, venue="venue-b")
         ledger.apply("acct-1", one.order_id, Filled(fill_of(one.order, "0.5", "t-1")))
-        transition = ledger.apply(
-            "acct-1", two.order_id, Filled(fill_of(two.order, "0.5", "t-1"))
-        )
+        transition = ledger.apply("acct-1", two.order_id, Filled(fill_of(two.order, "0.5", "t-1")))
         assert transition.fill is not None
         assert len(ledger.fills("acct-1", two.order_id)) == 1
 
