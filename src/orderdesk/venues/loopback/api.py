@@ -270,8 +270,14 @@ class BinanceApi:
             (o for o in (*closed, *working) if o.created_at >= since and self._visible(account, o)),
             key=lambda o: int(o.venue_order_id),
         )
-        limit = int(params.get("limit") or 500)
-        return [order_json(o.snapshot()) for o in orders][-limit:]
+        # As Binance: from an orderId or a startTime, the first ``limit`` orders on (so a
+        # client can page forward); from neither, the latest ``limit``. At most 1000.
+        from_id = params.get("orderId")
+        if from_id is not None:
+            orders = [o for o in orders if int(o.venue_order_id) >= int(from_id)]
+        limit = min(int(params.get("limit") or 500), _MAX_PAGE)
+        page = orders[:limit] if from_id is not None or "startTime" in params else orders[-limit:]
+        return [order_json(o.snapshot()) for o in page]
 
     def _my_trades(self, account: LoopbackAccount, params: Params) -> object:
         symbol = self._symbol(params)
@@ -286,7 +292,7 @@ class BinanceApi:
         from_id = params.get("fromId")
         if from_id is not None:
             fills = [f for f in fills if int(f.trade_id) >= int(from_id)]
-        limit = int(params.get("limit") or 500)
+        limit = min(int(params.get("limit") or 500), _MAX_PAGE)
         return [fill_json(f) for f in fills][:limit]
 
 
@@ -300,6 +306,9 @@ _ORDER_KEYS = (
     "stopPrice",
     "newClientOrderId",
 )
+
+
+_MAX_PAGE = 1000  # Binance's largest page for allOrders and myTrades
 
 
 def _decimal_param(text: str, key: str) -> Decimal:

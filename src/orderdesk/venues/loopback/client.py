@@ -70,6 +70,9 @@ class _Refused(VenueError):
         super().__init__(venue, operation, f"HTTP {status}, code {code}: {msg}")
 
 
+_PAGE = 1000  # Binance's largest page for allOrders and myTrades
+
+
 def _ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
 
@@ -308,27 +311,49 @@ class LoopbackConnector:
         raw = await self._request("GET", "/api/v3/openOrders", params)
         return [order_from_json(o, symbol or self._ours(o["symbol"])) for o in raw]
 
+    async def _paged(
+        self, path: str, params: dict[str, str], cursor: str, key: str
+    ) -> list[dict[str, Any]]:
+        """Fetch every page of ``path``: Binance returns at most 1000 rows a call."""
+        rows: list[dict[str, Any]] = []
+        params = {**params, "limit": str(_PAGE)}
+        while True:
+            page = await self._request("GET", path, params)
+            rows.extend(page)
+            if len(page) < _PAGE:
+                return rows
+            params[cursor] = str(int(page[-1][key]) + 1)
+
+    async def _orders_since(self, venue_symbol: str, since: datetime) -> list[dict[str, Any]]:
+        params = {"symbol": venue_symbol, "startTime": str(_ms(since))}
+        return await self._paged("/api/v3/allOrders", params, "orderId", "orderId")
+
     async def closed_orders(self, symbol: str, since: datetime) -> list[VenueOrder]:
-        """Return the orders of ``symbol`` finished at or after ``since``."""
-        raw = await self._request(
-            "GET", "/api/v3/allOrders", {"symbol": await self._symbol(symbol)}
-        )
+        """Return the orders of ``symbol`` created and finished at or after ``since``."""
+        raw = await self._orders_since(await self._symbol(symbol), since)
         orders = [order_from_json(o, symbol) for o in raw]
         return [o for o in orders if not o.is_open and o.updated_at >= since]
 
     async def fills_since(self, symbol: str, since: datetime) -> list[VenueFill]:
         """Return the account's fills in ``symbol`` at or after ``since``."""
         venue_symbol = await self._symbol(symbol)
-        trades = await self._request(
-            "GET", "/api/v3/myTrades", {"symbol": venue_symbol, "startTime": str(_ms(since))}
-        )
-        orders = await self._request("GET", "/api/v3/allOrders", {"symbol": venue_symbol})
-        client_ids = {str(o["orderId"]): o["clientOrderId"] for o in orders}
+        params = {"symbol": venue_symbol, "startTime": str(_ms(since))}
+        trades = await self._paged("/api/v3/myTrades", params, "fromId", "id")
+        client_ids = {
+            str(o["orderId"]): o["clientOrderId"]
+            for o in await self._orders_since(venue_symbol, since)
+        }
+        for order_id in {str(t["orderId"]) for t in trades} - set(client_ids):
+            # An order older than ``since`` with a fill after it: ask for it by id.
+            order = await self._request(
+                "GET", "/api/v3/order", {"symbol": venue_symbol, "orderId": order_id}
+            )
+            client_ids[order_id] = order["clientOrderId"]
         return [
             VenueFill(
                 trade_id=str(t["id"]),
                 venue_order_id=str(t["orderId"]),
-                client_order_id=client_ids.get(str(t["orderId"]), ""),
+                client_order_id=client_ids[str(t["orderId"])],
                 symbol=symbol,
                 side=Side.BUY if t["isBuyer"] else Side.SELL,
                 quantity=Decimal(t["qty"]),
