@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -20,6 +21,11 @@ def test_readme_examples_run() -> None:
     for block in python_blocks():
         namespace: dict[str, object] = {}
         exec(compile(block, str(README), "exec"), namespace)
+        if "open_trades" in namespace:  # the Broker example
+            trade: Any = namespace["trade"]
+            assert [o.order_id for o in namespace["open_trades"]] == [trade.order_id]  # type: ignore[attr-defined]
+            closed: Any = namespace["closed_trades"]
+            assert [(o.order_id, str(o.status)) for o in closed] == [(trade.order_id, "CANCELLED")]
         order = namespace.get("order")
         if order is not None:
             fills = namespace["fills"]
