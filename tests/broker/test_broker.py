@@ -150,3 +150,28 @@ def test_subscribers_hear_every_change() -> None:
     assert statuses[0] is S.PENDING
     assert statuses[-1] is S.FILLED
     assert any(u.fill is not None for u in heard)
+
+
+def test_strategies_can_iterate_over_updates() -> None:
+    desk = PaperDesk()
+
+    async def go() -> list[tuple[str, str]]:
+        seen: list[tuple[str, str]] = []
+        stream = desk.broker.updates()
+
+        async def listen() -> None:
+            async for update in stream:
+                seen.append((update.record.order.status.value, update.record.submit_state.value))
+                if update.record.order.status is S.FILLED:
+                    return
+
+        listener = asyncio.create_task(listen())
+        await asyncio.sleep(0)  # the listener subscribes before anything happens
+        await desk.broker.submit(desk.order("BUY", "0.1"))
+        await asyncio.wait_for(listener, timeout=5)
+        return seen
+
+    seen = run(go())
+    assert seen[0] == ("PENDING", "NOT_SENT")
+    assert seen[-1][0] == "FILLED"
+    assert ("OPEN", "ACKED") in seen
