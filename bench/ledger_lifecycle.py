@@ -75,7 +75,7 @@ def make_lifecycles(count: int, group: ExecutionGroup, seed: int) -> list[Lifecy
         order = Order.model_validate({
             "order_id": ids.make("ORD", at), "parent_group_id": group.group_id,
             "symbol": "BTC_USDT", "side": "BUY", "order_type": "LIMIT",
-            "quantity": "0.500", "price": "95000.00", "created_at": at,
+            "quantity": "0.500", "price": "95000.00", "created_at": at, "updated_at": at,
         })  # fmt: skip
         ack = Acked(at, f"V{n}")
         fill = Fill(
