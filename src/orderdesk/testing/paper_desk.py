@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from orderdesk.broker.core import AsyncBroker
@@ -19,7 +19,6 @@ from orderdesk.clocks import ManualClock
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
 from orderdesk.model import (
-    Market,
     Order,
     OrderType,
     Side,
@@ -28,6 +27,8 @@ from orderdesk.model import (
     generate_group_id,
 )
 from orderdesk.ports import Connector
+from orderdesk.testing.paper import MARKET as BTC_USDT
+from orderdesk.testing.paper import START
 from orderdesk.venues.paper import PaperConnector, PaperExchange
 from orderdesk.venues.paper.exchange import ClientIdScope
 from orderdesk.venues.paper.faults import Faults
@@ -35,16 +36,6 @@ from orderdesk.venues.paper.market_data import PaperMarketData
 
 __all__ = ["BTC_USDT", "START", "PaperDesk"]
 
-START = datetime(2025, 12, 1, 15, 0, tzinfo=UTC)
-BTC_USDT = Market(
-    symbol="BTC_USDT",
-    base_asset="BTC",
-    quote_asset="USDT",
-    tick_size=Decimal("0.01"),
-    step_size=Decimal("0.00001"),
-    min_quantity=Decimal("0.0001"),
-    min_notional=Decimal("5"),
-)
 FUNDS = {"BTC": Decimal(1000), "USDT": Decimal(100_000_000)}
 
 
