@@ -176,6 +176,46 @@ class Report:
     group_by: tuple[str, ...]
     groups: dict[tuple[str, ...], GroupStats]
 
+    def rows(self) -> list[dict[str, Any]]:
+        """Return one flat row per group: its key fields, then its figures (Decimals exact)."""
+        out = []
+        for key, stats in self.groups.items():
+            row: dict[str, Any] = dict(zip(self.group_by, key, strict=True))
+            row.update({name: getattr(stats, name) for name in _FIGURES})
+            out.append(row)
+        return out
+
+    def to_pandas(self, *, floats: bool = False) -> Any:
+        """Return the report as a pandas DataFrame, a row per group (``pandas`` extra).
+
+        Figures stay exact ``Decimal`` objects unless ``floats`` asks for float64 columns.
+        """
+        try:
+            import pandas  # noqa: PLC0415 - an optional extra
+        except ImportError as error:  # pragma: no cover - depends on the installation
+            raise ImportError("to_pandas needs pandas: pip install 'orderdesk[pandas]'") from error
+        frame = pandas.DataFrame(self.rows(), columns=[*self.group_by, *_FIGURES])
+        if floats:
+            for name in _DECIMAL_FIGURES:
+                frame[name] = frame[name].astype("float64")
+        return frame
+
+    def to_polars(self) -> Any:
+        """Return the report as a polars DataFrame with exact Decimal columns (``polars`` extra)."""
+        try:
+            import polars  # noqa: PLC0415 - an optional extra
+        except ImportError as error:  # pragma: no cover - depends on the installation
+            raise ImportError("to_polars needs polars: pip install 'orderdesk[polars]'") from error
+        schema: dict[str, Any] = dict.fromkeys(self.group_by, polars.Utf8)
+        for name in _FIGURES:
+            if name in _DECIMAL_FIGURES:
+                schema[name] = polars.Decimal(38, 6)
+            elif name == "outcomes":
+                schema[name] = polars.Object
+            else:
+                schema[name] = polars.Int64
+        return polars.DataFrame(self.rows(), schema=schema, orient="row")
+
     def to_json(self) -> str:
         """Return the report as JSON."""
         return json.dumps(
@@ -190,6 +230,12 @@ class Report:
             },
             indent=2,
         )
+
+
+_FIGURES: Final = tuple(GroupStats.__slots__)
+_DECIMAL_FIGURES: Final = frozenset(
+    name for name in _FIGURES if name.endswith(("_bps", "_s", "_rate"))
+)
 
 
 def _key(execution: Execution, group_by: tuple[str, ...]) -> tuple[str, ...]:
