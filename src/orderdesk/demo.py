@@ -1,95 +1,149 @@
-"""The README's run command: build, validate and walk the orders of 004 §7.
+"""The paper-trading session behind ``orderdesk demo``: a strategy, a feed, a durable ledger.
 
-The CLI issue replaces this with a paper-trading session; until then it shows the domain.
+A seeded synthetic BTC_USDT feed drives a PaperExchange on a simulated clock (minutes of
+market in seconds of CPU). A sample strategy trades through the AsyncBroker: MARKET orders
+now and then, LIMIT orders a little inside the book, STOP_LIMIT orders beyond it, and
+cancels of limits that rest too long. Every order, event and fill lands in a SQLite ledger.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
-from orderdesk.model import (
-    Acked,
-    Fill,
-    Filled,
-    Liquidity,
-    Order,
-    OrderEvent,
-    OrderFills,
-    apply,
-)
+from orderdesk.app import DEFAULT_MARKETS
+from orderdesk.broker import AsyncBroker, BrokerSettings
+from orderdesk.clocks import ManualClock
+from orderdesk.ledger import Ledger
+from orderdesk.ledger.stores import open_store
+from orderdesk.model import Order, OrderType, Side, generate_group_id
+from orderdesk.model.records import OrderRecord
+from orderdesk.ports import Connector
+from orderdesk.venues.paper import PaperConnector, PaperExchange, Replay, SyntheticFeed
+from orderdesk.venues.paper.market_data import PaperMarketData
 
-NEW_LIMIT_ORDER = {
-    "order_id": "ORD_20251201_150000_a1b2c3d4",
-    "parent_group_id": "EXG_20251201_145955_xyz789",
-    "connector_order_id": None,
-    "symbol": "BTC_USDT",
-    "side": "BUY",
-    "order_type": "LIMIT",
-    "quantity": "0.5",
-    "price": "95000.00",
-    "stop_price": None,
-    "status": "PENDING",
-    "created_at": "2025-12-01T15:00:00Z",
-    "updated_at": "2025-12-01T15:00:00Z",
-}
+__all__ = ["Session", "run_session"]
 
-FILLED_MARKET_ORDER = {
-    "order_id": "ORD_20251201_150100_b2c3d4e5",
-    "parent_group_id": "EXG_20251201_150055_abc123",
-    "connector_order_id": "binance_order_12345678",
-    "symbol": "ETH_USDT",
-    "side": "SELL",
-    "order_type": "MARKET",
-    "quantity": "2.0",
-    "price": None,
-    "stop_price": None,
-    "status": "FILLED",
-    "created_at": "2025-12-01T15:01:00Z",
-    "updated_at": "2025-12-01T15:01:02Z",
-}
+MARKET = DEFAULT_MARKETS[0]  # BTC_USDT
+START = datetime(2025, 12, 1, 15, 0, tzinfo=UTC)
+MID = Decimal("95000.00")
 
 
-def run_demo() -> int:
-    """Validate 004's two example orders, then take the first through its lifecycle."""
-    for title, raw in (
-        ("New limit order", NEW_LIMIT_ORDER),
-        ("Filled market order", FILLED_MARKET_ORDER),
-    ):
-        order = Order.model_validate(raw)
-        print(f"== {title} (004 §7), validated ==")
-        print(json.dumps(order.model_dump(mode="json"), indent=2))
-    order = Order.model_validate(NEW_LIMIT_ORDER)
-    fills = OrderFills(order.quantity)
-    start = order.created_at
-    steps: list[OrderEvent] = [
-        Acked(at=start + timedelta(milliseconds=40), connector_order_id="paper_1"),
-        Filled(_fill(order, "t1", "0.2", "94999.50", start + timedelta(seconds=3))),
-        Filled(_fill(order, "t1", "0.2", "94999.50", start + timedelta(seconds=3))),
-        Filled(_fill(order, "t2", "0.3", "95000.00", start + timedelta(seconds=5))),
-    ]
-    print(f"\n== Lifecycle of {order.order_id} ==")
-    for event in steps:
-        step = apply(order, fills, event)
-        note = " (duplicate: no-op)" if step.duplicate else ""
-        print(f"{step.kind.value:>16}: {step.before.value} -> {step.after.value}{note}")
-    summary = fills.summary()
-    print(
-        f"filled {summary.filled_quantity} of {order.quantity} at an average of "
-        f"{summary.average_fill_price} ({summary.fill_count} fills); status {order.status.value}"
+@dataclass
+class Session:
+    """What a paper session did: its account, its orders and where its ledger is."""
+
+    account: str
+    ledger: Ledger
+    ledger_path: Path
+    records: list[OrderRecord] = field(default_factory=list)
+    cancels: int = 0
+    simulated: timedelta = timedelta(0)
+
+
+def _order(rng: random.Random, now: datetime, mid: Decimal) -> Order:
+    side = rng.choice([Side.BUY, Side.SELL])
+    quantity = Decimal(rng.randint(1, 40)) / 1000
+    roll = rng.random()
+    tick = MARKET.tick_size
+    fields: dict[str, object] = {}
+    if roll < 0.4:
+        kind = OrderType.MARKET
+    elif roll < 0.8:
+        kind = OrderType.LIMIT  # a few ticks inside: fills when the walk comes to it
+        offset = tick * rng.randint(1, 30)
+        fields["price"] = mid - offset if side is Side.BUY else mid + offset
+    else:
+        kind = OrderType.STOP_LIMIT  # a breakout: triggers if the walk runs that way
+        offset = tick * rng.randint(5, 40)
+        stop = mid + offset if side is Side.BUY else mid - offset
+        fields["stop_price"] = stop
+        fields["price"] = stop + tick * 5 if side is Side.BUY else stop - tick * 5
+    return Order.model_validate(
+        {
+            "parent_group_id": generate_group_id(now),
+            "symbol": MARKET.symbol,
+            "side": side,
+            "order_type": kind,
+            "quantity": quantity,
+            "created_at": now,
+            "updated_at": now,
+            **fields,
+        }
     )
-    return 0
 
 
-def _fill(order: Order, trade_id: str, quantity: str, price: str, at: datetime) -> Fill:
-    return Fill(
-        order_id=order.order_id,
-        trade_id=trade_id,
-        quantity=quantity,
-        price=price,
-        fee=Decimal("0.0001") * Decimal(quantity),
-        fee_asset="BTC",
-        liquidity=Liquidity.MAKER,
-        executed_at=at.astimezone(UTC),
-    )
+@dataclass(frozen=True)
+class _Wiring:
+    broker: AsyncBroker
+    connector: PaperConnector
+    replay: Replay
+    clock: ManualClock
+    market_data: PaperMarketData
+
+
+async def _trade(
+    session: Session, wiring: _Wiring, seconds: int, seed: int, progress: Callable[[int], None]
+) -> None:
+    broker, connector, replay = wiring.broker, wiring.connector, wiring.replay
+    clock, market_data = wiring.clock, wiring.market_data
+    rng = random.Random(seed)
+    resting: dict[str, datetime] = {}
+    for second in range(seconds):
+        replay.advance(timedelta(seconds=1))
+        broker.on_reports(connector.drain_reports())
+        now = clock.now()
+        if rng.random() < 0.15:
+            mid = await market_data.mid_price(MARKET.symbol) or MID
+            record = await broker.submit(_order(rng, now, mid))
+            session.records.append(record)
+            if not record.order.status.is_terminal:
+                resting[record.order_id] = now
+        for order_id, since in list(resting.items()):
+            current = await broker.get(order_id)
+            if current.order.status.is_terminal:
+                del resting[order_id]
+            elif now - since > timedelta(minutes=3) and rng.random() < 0.2:
+                await broker.cancel(order_id)
+                session.cancels += 1
+                del resting[order_id]
+        progress(second + 1)
+    session.simulated = timedelta(seconds=seconds)
+
+
+def run_session(
+    ledger_path: Path,
+    *,
+    minutes: int = 30,
+    seed: int = 7,
+    progress: Callable[[int], None] = lambda _: None,
+) -> Session:
+    """Trade ``minutes`` of simulated market into the ledger at ``ledger_path``."""
+    if minutes < 1:
+        raise ValueError("a session lasts at least 1 minute")
+    clock = ManualClock(START)
+    exchange = PaperExchange([MARKET], clock=clock, seed=seed)
+    account = f"demo-{seed}-{datetime.now(UTC):%Y%m%d%H%M%S}"
+    exchange.open_account(account, {"USDT": Decimal(1_000_000), "BTC": Decimal(10)})
+    feed = SyntheticFeed(MARKET, seed=seed, start=START, mid=MID, level_steps=(100, 3000))
+    replay = Replay(exchange, clock, feed.events(minutes * 600 + 10))
+    replay.advance(timedelta(seconds=1))
+    connector = PaperConnector(exchange, account)
+
+    def connect(_: BrokerSettings) -> Connector:
+        return connector
+
+    market_data = PaperMarketData(exchange)
+    ledger = Ledger(open_store(str(ledger_path)), clock)
+    broker = AsyncBroker(ledger, connect, clock=clock, market_data=market_data)
+    broker.settings(account=account)
+    session = Session(account, ledger, ledger_path)
+    wiring = _Wiring(broker, connector, replay, clock, market_data)
+    asyncio.run(_trade(session, wiring, minutes * 60, seed, progress))
+    broker.on_reports(connector.drain_reports())
+    return session

@@ -11,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from orderdesk import Order, OrderStatus, OrderType, Side, TimeInForce
-from orderdesk.demo import FILLED_MARKET_ORDER, NEW_LIMIT_ORDER
 from orderdesk.model.ids import ORDER_ID
+from orderdesk.testing.examples import FILLED_MARKET_ORDER, NEW_LIMIT_ORDER
 
 T0 = datetime(2025, 12, 1, 15, 0, tzinfo=UTC)
 GROUP = "EXG_20251201_145955_xyz789"
