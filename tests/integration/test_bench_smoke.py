@@ -1,0 +1,33 @@
+"""Every benchmark still runs (at a tiny size): benchmarks are not tests, but must not rot."""
+
+from __future__ import annotations
+
+import pytest
+from bench import broker, model, venue
+from bench.ledger_lifecycle import bench_group, make_lifecycles
+
+
+def test_the_model_benchmark_runs() -> None:
+    rows = model.run(n=200)
+    assert [name for name, _, _ in rows][:2] == [
+        "bare dataclass(slots=True)",
+        "plain pydantic model",
+    ]
+    assert all(cost > 0 for _, cost, _ in rows)
+
+
+def test_the_broker_benchmark_runs() -> None:
+    rows = broker.run(20)
+    assert [name for name, *_ in rows] == ["memory", "SQLite NORMAL", "SQLite FULL"]
+    assert all(rate > 0 for _, *rates in rows for rate in rates)
+
+
+def test_the_venue_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    venue.main(["--orders", "200", "--repeat", "1"])
+    assert "bare-loop floor" in capsys.readouterr().out
+
+
+def test_the_ledger_benchmark_builds_its_lifecycles() -> None:
+    lifecycles = make_lifecycles(10, bench_group(), seed=1)
+    assert len(lifecycles) == 10
+    assert len({life.order.order_id for life in lifecycles}) == 10
