@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from orderdesk.clocks import SystemClock
 from orderdesk.demo import Session, run_session
+from orderdesk.errors import NotFound, StoreError
+from orderdesk.ledger import Journal, Ledger
+from orderdesk.ledger.stores import open_store
 from orderdesk.model import decimal_text
-from orderdesk.stats import executions, report
+from orderdesk.model.records import OrderRecord
+from orderdesk.model.status_filter import status_filter
+from orderdesk.ports import OrderQuery
+from orderdesk.stats import executions, parse_window, report
 from orderdesk.venues.loopback import main as serve_venue
 
-__all__ = ["app", "main"]
+__all__ = ["EXIT_CODES", "app", "main"]
+
+EXIT_CODES = {
+    0: "done",
+    1: "an unexpected error (a bug: please report it)",
+    2: "bad usage or input (an unknown option, a bad value, a misspelt status)",
+    3: "not found (no such order in this account)",
+    4: "the ledger cannot be opened (no such file, unreachable database, newer schema)",
+}
+"""The exit codes of every ``orderdesk`` command."""
 
 app = typer.Typer(
     name="orderdesk",
@@ -164,6 +182,187 @@ def _chart(console: Console, session: Session, path: Path) -> None:
 def serve(context: typer.Context) -> None:
     """Serve the paper venue (options: see ``orderdesk venue serve --help``)."""
     raise typer.Exit(serve_venue(list(context.args)))
+
+
+# --- reading the ledger --------------------------------------------------------------
+
+DbOption = Annotated[
+    str, typer.Option("--db", envvar="ORDERDESK_DB", help="ledger: a SQLite file or a URL")
+]
+AccountOption = Annotated[
+    str, typer.Option("--account", envvar="ORDERDESK_ACCOUNT", help="whose orders")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON for scripts instead of tables")]
+
+
+def _fail(code: int, message: str, hint: str = "") -> NoReturn:
+    text = f"orderdesk: {message}" + (f" ({hint})" if hint else "")
+    typer.echo(text, err=True)
+    raise typer.Exit(code)
+
+
+def _open_ledger(db: str) -> Ledger:
+    if "://" not in db and not Path(db).exists():
+        _fail(4, f"no ledger at {db}", "run `orderdesk demo` or pass --db")
+    try:
+        return Ledger(open_store(db), SystemClock())
+    except StoreError as error:
+        _fail(4, f"cannot open the ledger at {db}: {error}")
+
+
+def _record_json(record: OrderRecord) -> dict[str, object]:
+    return {
+        **record.order.model_dump(mode="json"),
+        "account": record.account,
+        "submit_state": record.submit_state.value,
+        "filled_quantity": decimal_text(record.filled_quantity),
+        "client_order_id": record.client_order_id,
+    }
+
+
+@app.command(epilog="Example: orderdesk orders --account demo-7-20261122 --status OPEN --json")
+def orders(
+    *,
+    account: AccountOption,
+    db: DbOption = "orderdesk.db",
+    status: Annotated[
+        str | None, typer.Option(help="a status, or OPEN (working) / CLOSED (finished)")
+    ] = None,
+    symbol: Annotated[str | None, typer.Option(help="only this symbol, e.g. BTC_USDT")] = None,
+    since: Annotated[
+        datetime | None, typer.Option(help="created at or after (ISO 8601, UTC if no zone)")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List an account's orders, oldest first (the seed's ``load``)."""
+    try:
+        statuses = status_filter(status)
+    except ValueError as error:
+        _fail(2, str(error))
+    ledger = _open_ledger(db)
+    start = None if since is None else (since if since.tzinfo else since.replace(tzinfo=UTC))
+    query = OrderQuery(statuses=statuses, symbol=symbol, since=start)
+    records = list(ledger.load_all(account, query))
+    if as_json:
+        typer.echo(json.dumps([_record_json(r) for r in records], indent=2))
+        return
+    table = Table("order", "side", "type", "qty", "price", "status", "filled", "created")
+    for record in records:
+        order = record.order
+        table.add_row(
+            order.order_id, order.side.value, order.order_type.value,
+            decimal_text(order.quantity),
+            "" if order.price is None else decimal_text(order.price),
+            order.status.value, decimal_text(record.filled_quantity),
+            f"{order.created_at:%Y-%m-%d %H:%M:%S}",
+        )  # fmt: skip
+    Console(width=140).print(table)
+
+
+@app.command(epilog="Example: orderdesk fills ORD_20251201_150000_a1b2c3d4 --account alice")
+def fills(
+    order_id: str,
+    account: AccountOption,
+    db: DbOption = "orderdesk.db",
+    as_json: JsonOption = False,
+) -> None:
+    """Show an order's fills."""
+    ledger = _open_ledger(db)
+    try:
+        found = ledger.fills(account, order_id)
+    except NotFound:
+        _fail(3, f"order {order_id} not found in account {account}")
+    if as_json:
+        typer.echo(json.dumps([f.model_dump(mode="json") for f in found], indent=2))
+        return
+    table = Table("time", "trade", "qty", "price", "fee", "liquidity")
+    for fill in found:
+        table.add_row(
+            fill.executed_at.isoformat(), fill.trade_id, decimal_text(fill.quantity),
+            decimal_text(fill.price), f"{decimal_text(fill.fee)} {fill.fee_asset or ''}".strip(),
+            "" if fill.liquidity is None else fill.liquidity.value,
+        )  # fmt: skip
+    Console(width=140).print(table)
+
+
+@app.command(epilog="Example: orderdesk trace ORD_20251201_150000_a1b2c3d4 --account alice")
+def trace(
+    order_id: str,
+    account: AccountOption,
+    db: DbOption = "orderdesk.db",
+    as_json: JsonOption = False,
+) -> None:
+    """Show an order's causality chain: plan, group, the order, every event and fill."""
+    ledger = _open_ledger(db)
+    try:
+        chain = Journal(ledger.store).trace(account, order_id)
+    except NotFound:
+        _fail(3, f"order {order_id} not found in account {account}")
+    entries = [
+        {"seq": e.seq, "at": e.at.isoformat(), "kind": e.kind.value, "payload": dict(e.payload)}
+        for e in chain.entries
+    ]
+    if as_json:
+        typer.echo(json.dumps({
+            "plan": None if chain.plan is None else chain.plan.model_dump(mode="json"),
+            "group": chain.group.model_dump(mode="json"),
+            "order": _record_json(chain.record),
+            "entries": entries,
+            "fills": [f.model_dump(mode="json") for f in chain.fills],
+        }, indent=2))  # fmt: skip
+        return
+    console = Console(width=140)
+    plan = "no plan" if chain.plan is None else f"plan {chain.plan.plan_id}"
+    console.print(f"{plan} -> group {chain.group.group_id} ({chain.group.strategy}) -> {order_id}")
+    table = Table("seq", "at", "kind", "details")
+    for entry in entries:
+        table.add_row(
+            str(entry["seq"]),
+            str(entry["at"]),
+            str(entry["kind"]),
+            json.dumps(entry["payload"])[:90],
+        )
+    console.print(table)
+
+
+@app.command(epilog="Example: orderdesk stats --account alice --by symbol,order_type --json")
+def stats(
+    *,
+    account: AccountOption,
+    db: DbOption = "orderdesk.db",
+    window: Annotated[str | None, typer.Option(help="the last 90s, 15m, 1h or 7d")] = None,
+    by: Annotated[
+        str, typer.Option(help="group by: symbol, side, order_type, account, venue")
+    ] = "order_type",
+    plot: Annotated[Path | None, typer.Option(help="also draw the PNG chart here")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show execution quality: slippage, time to fill and outcome rates."""
+    group_by = [name.strip() for name in by.split(",") if name.strip()]
+    try:
+        span = None if window is None else parse_window(window)
+        start = None if span is None else datetime.now(UTC) - span
+        result = report(executions(_open_ledger(db), account, start=start), group_by=group_by)
+    except ValueError as error:
+        _fail(2, str(error))
+    if plot is not None:
+        ledger = _open_ledger(db)
+        _chart(Console(stderr=True), Session(account, ledger, Path(db)), plot)
+    if as_json:
+        typer.echo(result.to_json())
+        return
+    table = Table(
+        *group_by, "orders", "fill rate", "slippage mean bps", "p90 bps", "time to fill p50 s"
+    )
+    for key, figures in result.groups.items():
+        table.add_row(
+            *key, str(figures.orders),
+            "-" if figures.fill_rate is None else f"{figures.fill_rate * 100:.1f}%",
+            "-" if figures.slippage_mean_bps is None else f"{figures.slippage_mean_bps:.3f}",
+            "-" if figures.slippage_p90_bps is None else f"{figures.slippage_p90_bps:.3f}",
+            "-" if figures.fill_time_p50_s is None else f"{figures.fill_time_p50_s:.1f}",
+        )  # fmt: skip
+    Console(width=140).print(table)
 
 
 def main() -> None:

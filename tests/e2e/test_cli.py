@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-from orderdesk.cli import app
+from orderdesk.cli import EXIT_CODES, app
 from orderdesk.clocks import SystemClock
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
@@ -57,3 +59,63 @@ def test_venue_serve_passes_its_help_through() -> None:
     assert result.exit_code == 0
     assert "--config" in result.output
     assert "--state" in result.output
+
+
+def _demo_ledger(tmp_path: Path) -> tuple[str, str]:
+    db = str(tmp_path / "cli.db")
+    result = CliRunner().invoke(app, ["demo", "--minutes", "3", "--db", db, "--chart",
+                                      str(tmp_path / "q.png")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return db, result.output.split("(account ", 1)[1].split(")", 1)[0]
+
+
+def test_orders_fills_trace_and_stats_read_the_ledger(tmp_path: Path) -> None:
+    db, account = _demo_ledger(tmp_path)
+    run = CliRunner().invoke
+    listed = run(app, ["orders", "--db", db, "--account", account, "--json"])
+    assert listed.exit_code == 0, listed.output
+    everything = json.loads(listed.output)
+    working = json.loads(
+        run(app, ["orders", "--db", db, "--account", account, "--status", "OPEN", "--json"]).output
+    )
+    assert {o["status"] for o in working} <= {"OPEN", "PARTIALLY_FILLED"}
+    filled = next(o for o in everything if o["status"] == "FILLED")
+    fills = json.loads(
+        run(app, ["fills", filled["order_id"], "--db", db, "--account", account, "--json"]).output
+    )
+    assert sum(Decimal(f["quantity"]) for f in fills) == Decimal(filled["quantity"])
+    chain = json.loads(
+        run(app, ["trace", filled["order_id"], "--db", db, "--account", account, "--json"]).output
+    )
+    assert chain["order"]["order_id"] == filled["order_id"]
+    assert [e["kind"] for e in chain["entries"]][:2] == ["order_recorded", "submit_state"]
+    report = json.loads(
+        run(app, ["stats", "--db", db, "--account", account, "--by", "side", "--json"]).output
+    )
+    assert sum(g["orders"] for g in report["groups"]) == len(everything)
+
+
+def test_read_commands_fail_with_one_line_and_the_documented_code(tmp_path: Path) -> None:
+    db, account = _demo_ledger(tmp_path)
+    run = CliRunner().invoke
+    some = json.loads(run(app, ["orders", "--db", db, "--account", account, "--json"]).output)[0]
+    mine = ["--db", db, "--account", account]
+    cases = [
+        (["fills", "ORD_20251201_150000_00000000", *mine], 3, "not found"),
+        (["trace", some["order_id"], "--db", db, "--account", "someone-else"], 3, "not found"),
+        (["orders", *mine, "--status", "CANECELLED"], 2, "Did you mean 'CANCELLED'"),
+        (["stats", *mine, "--window", "1w"], 2, "not a number and a unit"),
+        (["orders", "--db", str(tmp_path / "none.db"), "--account", account], 4, "no ledger at"),
+    ]
+    for args, code, text in cases:
+        result = run(app, args)
+        assert result.exit_code == code, (args, result.output)
+        assert text in result.output
+        assert result.output.count("\n") == 1, result.output
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_the_readme_lists_every_exit_code() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for code, meaning in EXIT_CODES.items():
+        assert f"| {code} | {meaning} |" in readme
