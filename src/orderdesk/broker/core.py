@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from orderdesk.broker.pretrade import check_order
 from orderdesk.broker.reconcile import ReconcileReport, reconcile
@@ -70,8 +70,6 @@ from orderdesk.stats import Report, executions, parse_window
 from orderdesk.stats import report as quality_report
 
 __all__ = ["NOT_SENT_CODE", "AsyncBroker", "ConnectorFactory", "OrderUpdate"]
-
-T = TypeVar("T")
 
 ConnectorFactory = Callable[[BrokerSettings], Connector]
 """Build the connector that acts for one account's settings (its credentials)."""

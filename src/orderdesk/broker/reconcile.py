@@ -21,6 +21,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from orderdesk.broker.retry import Operation
@@ -140,10 +141,7 @@ async def reconcile(
     for found in await call(Operation.QUERY, lambda: connector.open_orders(None)):
         at_venue[found.client_order_id] = found
     for symbol in symbols:
-        closed = await call(
-            Operation.QUERY,
-            lambda symbol=symbol: connector.closed_orders(symbol, since),  # type: ignore[misc]
-        )
+        closed = await call(Operation.QUERY, partial(connector.closed_orders, symbol, since))
         for found in closed:
             at_venue.setdefault(found.client_order_id, found)
 
