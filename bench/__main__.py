@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-SUITES = ["bench.model", "bench.venue"]
+SUITES = ["bench.model", "bench.venue", "bench.stats"]
 
 
 def main() -> None:

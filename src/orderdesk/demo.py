@@ -44,6 +44,7 @@ class Session:
     records: list[OrderRecord] = field(default_factory=list)
     cancels: int = 0
     simulated: timedelta = timedelta(0)
+    interrupted: bool = False
 
 
 def _order(rng: random.Random, now: datetime, mid: Decimal) -> Order:
@@ -88,7 +89,13 @@ class _Wiring:
 
 
 async def _trade(
-    session: Session, wiring: _Wiring, seconds: int, seed: int, progress: Callable[[int], None]
+    session: Session,
+    wiring: _Wiring,
+    *,
+    seconds: int,
+    seed: int,
+    progress: Callable[[int], None],
+    stop: Callable[[], bool],
 ) -> None:
     broker, connector, replay = wiring.broker, wiring.connector, wiring.replay
     clock, market_data = wiring.clock, wiring.market_data
@@ -113,7 +120,10 @@ async def _trade(
                 session.cancels += 1
                 del resting[order_id]
         progress(second + 1)
-    session.simulated = timedelta(seconds=seconds)
+        session.simulated = timedelta(seconds=second + 1)
+        if stop():
+            session.interrupted = True
+            break
 
 
 def run_session(
@@ -122,8 +132,13 @@ def run_session(
     minutes: int = 30,
     seed: int = 7,
     progress: Callable[[int], None] = lambda _: None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> Session:
-    """Trade ``minutes`` of simulated market into the ledger at ``ledger_path``."""
+    """Trade ``minutes`` of simulated market into the ledger at ``ledger_path``.
+
+    ``stop`` is polled once per simulated second; when it returns true the session ends
+    there (``Session.interrupted``), every order it sent recorded with its outcome.
+    """
     if minutes < 1:
         raise ValueError("a session lasts at least 1 minute")
     clock = ManualClock(START)
@@ -144,6 +159,8 @@ def run_session(
     broker.settings(account=account)
     session = Session(account, ledger, ledger_path)
     wiring = _Wiring(broker, connector, replay, clock, market_data)
-    asyncio.run(_trade(session, wiring, minutes * 60, seed, progress))
+    asyncio.run(
+        _trade(session, wiring, seconds=minutes * 60, seed=seed, progress=progress, stop=stop)
+    )
     broker.on_reports(connector.drain_reports())
     return session

@@ -159,9 +159,13 @@ class CircuitOpen(VenueError):
     """Not sent: the venue failed repeatedly and its circuit breaker is open until
     ``retry_at``. Cancels are never stopped this way."""
 
-    def __init__(self, venue: str, operation: str, retry_after: float) -> None:
+    def __init__(
+        self, venue: str, operation: str, retry_after: float, last_failure: str | None = None
+    ) -> None:
         self.retry_after = retry_after
-        super().__init__(venue, operation, f"circuit open; retry after {retry_after:g} s")
+        self.last_failure = last_failure
+        why = "" if last_failure is None else f" after: {last_failure}"
+        super().__init__(venue, operation, f"circuit open{why}; retry after {retry_after:g} s")
 
 
 # Broker errors (the broker issue); kept as one block.
@@ -202,15 +206,23 @@ class IntegrityError(StoreError):
 
 
 class SchemaVersionError(StoreError):
-    """The database was written by a newer orderdesk; this code will not touch it."""
+    """The database's schema is not this code's: newer (never touched), or older and not
+    to be upgraded implicitly (opened with ``upgrade=False``)."""
 
     def __init__(self, found: int, supported: int) -> None:
         self.found = found
         self.supported = supported
-        super().__init__(
-            f"database schema version {found} is newer than this orderdesk supports "
-            f"({supported}); upgrade orderdesk, do not downgrade the database"
-        )
+        if found > supported:
+            text = (
+                f"database schema version {found} is newer than this orderdesk supports "
+                f"({supported}); upgrade orderdesk, do not downgrade the database"
+            )
+        else:
+            text = (
+                f"database schema version {found} is older than this orderdesk's "
+                f"({supported}); run `orderdesk db upgrade` first"
+            )
+        super().__init__(text)
 
 
 class NotFound(StoreError, LookupError):

@@ -276,3 +276,31 @@ class MarketData(Protocol):
     async def mid_price(self, symbol: str) -> Decimal | None:
         """Return the mid of the best bid and ask of ``symbol`` now, or ``None`` if unknown."""
         ...
+
+
+# --- ExecutionRows (the statistics issue): one cheap row per order, for reports. ---
+
+from collections.abc import Iterator, Sequence  # noqa: E402
+
+from orderdesk.model.execution_rows import ExecutionRow  # noqa: E402
+
+__all__ += ["ExecutionRow", "ExecutionRows"]
+
+
+@runtime_checkable
+class ExecutionRows(Protocol):
+    """A Store that lists an account's orders as plain rows, for execution statistics.
+
+    An optional port: statistics use it when the store offers it and build the same rows
+    from records and fills otherwise. Plain tuples of text keep a million rows cheap; the
+    row is described in :mod:`orderdesk.model.execution_rows`.
+    """
+
+    def execution_rows(
+        self, account: str, query: OrderQuery, keys: Sequence[str]
+    ) -> Iterator[ExecutionRow]:
+        """Yield one row per order of ``account`` matching ``query``, in no given order.
+
+        ``keys`` names fields of ``EXECUTION_KEYS``; anything else is a ``ValueError``.
+        """
+        ...

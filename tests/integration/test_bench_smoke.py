@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from bench import broker, model, venue
+from bench import broker, model, stats, venue
 from bench.ledger_lifecycle import bench_group, make_lifecycles
 
 
@@ -31,3 +33,13 @@ def test_the_ledger_benchmark_builds_its_lifecycles() -> None:
     lifecycles = make_lifecycles(10, bench_group(), seed=1)
     assert len(lifecycles) == 10
     assert len({life.order.order_id for life in lifecycles}) == 10
+
+
+def test_the_statistics_benchmark_runs_and_agrees_with_the_per_order_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stats.main(["--orders", "300", "--repeat", "1", "--check", "--cache", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "| orderdesk ledger_report (exact) |" in out
+    assert "| orderdesk per order (measure) |" in out  # --check: the same report, or it raises
+    assert [path.name for path in tmp_path.iterdir()] == ["stats-300-v1.db"]

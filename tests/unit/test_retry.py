@@ -13,6 +13,7 @@ import pytest
 from orderdesk.broker.retry import (
     RETRY_TABLE,
     BreakerState,
+    CircuitBreaker,
     Operation,
     Retrier,
     RetryAction,
@@ -232,3 +233,15 @@ def test_a_rate_limit_holds_back_everything_but_cancels_until_it_ends() -> None:
     assert harness.run(Operation.CANCEL, lambda: "cancelled") == "cancelled"
     harness.clock.advance(timedelta(seconds=3))
     assert harness.run(Operation.SUBMIT, lambda: "placed") == "placed"
+
+
+def test_an_open_circuit_says_what_failed_last() -> None:
+    breaker = CircuitBreaker("paper", ManualClock(T0), failures_to_open=2, cooldown=30.0)
+    for n in range(2):
+        breaker.record_failure(NotSent("paper", "query", f"connection refused #{n}"))
+    with pytest.raises(CircuitOpen) as caught:
+        breaker.check(Operation.QUERY)
+    assert str(caught.value) == (
+        "paper query: circuit open after: paper query: connection refused #1; retry after 30 s"
+    )
+    assert caught.value.last_failure == "paper query: connection refused #1"

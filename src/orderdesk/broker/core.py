@@ -263,7 +263,10 @@ class AsyncBroker:
     async def _arrival_price(self, symbol: str) -> Decimal | None:
         if self._market_data is None:
             return None
-        return await self._market_data.mid_price(symbol)
+        try:
+            return await self._market_data.mid_price(symbol)
+        except VenueError:  # a quote is worth having, not worth failing an order for
+            return None
 
     def _ensure_group(self, account: str, order: Order) -> None:
         try:

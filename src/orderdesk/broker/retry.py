@@ -177,6 +177,8 @@ class CircuitBreaker:
     opened_at: datetime | None = None
     blocked_until: datetime | None = None
     transitions: list[tuple[datetime, BreakerState]] = field(default_factory=list)
+    last_failure: str | None = None
+    """The last failure's message: what a :class:`CircuitOpen` is about."""
 
     @property
     def state(self) -> BreakerState:
@@ -193,11 +195,11 @@ class CircuitBreaker:
         now = self.clock.now()
         if self.blocked_until is not None and now < self.blocked_until:
             wait = (self.blocked_until - now).total_seconds()
-            raise CircuitOpen(self.venue, operation.value, wait)
+            raise CircuitOpen(self.venue, operation.value, wait, self.last_failure)
         if self.state is BreakerState.OPEN:
             assert self.opened_at is not None
             wait = self.cooldown - (now - self.opened_at).total_seconds()
-            raise CircuitOpen(self.venue, operation.value, wait)
+            raise CircuitOpen(self.venue, operation.value, wait, self.last_failure)
 
     def record_success(self) -> None:
         """Close the breaker."""
@@ -209,6 +211,7 @@ class CircuitBreaker:
     def record_failure(self, error: VenueError) -> None:
         """Count a failure; open (or re-open after a failed probe) at the threshold."""
         now = self.clock.now()
+        self.last_failure = str(error)
         if isinstance(error, RateLimited | Banned):
             # The venue said when to come back: nobody but cancels goes before then.
             until = now + _seconds(error.retry_after)

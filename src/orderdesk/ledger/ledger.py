@@ -7,7 +7,7 @@ entry, and commits. A transaction that loses a race to another writer is retried
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar
@@ -15,13 +15,22 @@ from typing import Any, Final, TypeVar
 from orderdesk.errors import ConcurrentUpdate, NotFound
 from orderdesk.ledger import bookkeeping, entries
 from orderdesk.model.decimals import parse_positive
+from orderdesk.model.enums import OrderStatus
 from orderdesk.model.events import Filled, OrderEvent
+from orderdesk.model.execution_rows import ExecutionRow, check_keys, execution_row
 from orderdesk.model.fill import Fill
 from orderdesk.model.lifecycle import Transition
 from orderdesk.model.order import Order
 from orderdesk.model.plans import ExecutionGroup, TradePlan
 from orderdesk.model.records import JournalKind, OrderRecord, SubmitState
-from orderdesk.ports import Clock, OrderPage, OrderQuery, Store, StoreTransaction
+from orderdesk.ports import (
+    Clock,
+    ExecutionRows,
+    OrderPage,
+    OrderQuery,
+    Store,
+    StoreTransaction,
+)
 
 __all__ = ["Ledger"]
 
@@ -366,3 +375,22 @@ class Ledger:
         if plan is None:
             raise NotFound(f"plan {plan_id} in account {account}")
         return plan
+
+    def execution_rows(
+        self, account: str, query: OrderQuery = _ALL, keys: Sequence[str] = ()
+    ) -> Iterator[ExecutionRow]:
+        """Yield the account's orders matching ``query`` as plain execution rows (see
+        :mod:`orderdesk.model.execution_rows`), in no given order: from the store in one
+        read when it offers the ExecutionRows port, else from its records and fills."""
+        if isinstance(self._store, ExecutionRows):
+            return self._store.execution_rows(account, query, keys)
+        names = check_keys(keys)
+        return (
+            execution_row(record, self._fills_if_filled(record), names)
+            for record in self.load_all(account, query)
+        )
+
+    def _fills_if_filled(self, record: OrderRecord) -> tuple[Fill, ...]:
+        if record.order.status is OrderStatus.FILLED and record.fill_count:
+            return self.fills(record.account, record.order_id)
+        return ()

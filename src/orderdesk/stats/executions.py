@@ -8,6 +8,7 @@ come from the symbol (``BTC_USDT`` is BTC priced in USDT).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from orderdesk.ledger import Ledger
@@ -16,7 +17,7 @@ from orderdesk.model.records import OrderRecord
 from orderdesk.ports import OrderQuery
 from orderdesk.stats.quality import Execution
 
-__all__ = ["execution_of", "executions"]
+__all__ = ["LedgerExecutions", "execution_of", "executions"]
 
 
 def execution_of(record: OrderRecord, ledger: Ledger) -> Execution:
@@ -43,13 +44,38 @@ def execution_of(record: OrderRecord, ledger: Ledger) -> Execution:
     )
 
 
+@dataclass(slots=True)
+class LedgerExecutions(Iterator[Execution]):
+    """An account's orders created in ``[start, end)`` as executions, read as iterated.
+
+    :func:`~orderdesk.stats.report.report` recognises an untouched one and reads the
+    ledger's plain execution rows instead of building an Execution per order.
+    """
+
+    ledger: Ledger
+    account: str
+    start: datetime | None = None
+    end: datetime | None = None
+    _records: Iterator[OrderRecord] | None = field(default=None, repr=False)
+
+    @property
+    def untouched(self) -> bool:
+        """Whether no execution has been read yet."""
+        return self._records is None
+
+    def __next__(self) -> Execution:
+        if self._records is None:
+            query = OrderQuery(since=self.start, until=self.end)
+            self._records = self.ledger.load_all(self.account, query)
+        return execution_of(next(self._records), self.ledger)
+
+
 def executions(
     ledger: Ledger,
     account: str,
     *,
     start: datetime | None = None,
     end: datetime | None = None,
-) -> Iterator[Execution]:
-    """Yield ``account``'s orders created in ``[start, end)`` as executions."""
-    for record in ledger.load_all(account, OrderQuery(since=start, until=end)):
-        yield execution_of(record, ledger)
+) -> LedgerExecutions:
+    """Return ``account``'s orders created in ``[start, end)`` as executions (an iterator)."""
+    return LedgerExecutions(ledger, account, start, end)

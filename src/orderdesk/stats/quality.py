@@ -77,6 +77,11 @@ class OrderQuality:
     time_to_fill: Decimal | None = None
     """Seconds from submit to the fill that completed the order (FILLED orders only)."""
 
+    @property
+    def outcome(self) -> OrderStatus:
+        """How the order ended (or where it is): its status."""
+        return self.execution.status
+
 
 def seconds(delta: timedelta) -> Decimal:
     """Return ``delta`` in seconds, exactly (microsecond resolution)."""

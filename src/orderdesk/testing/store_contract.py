@@ -35,7 +35,7 @@ from orderdesk.model.enums import OrderStatus
 from orderdesk.model.events import Acked, Cancelled, Filled, Rejected
 from orderdesk.model.plans import ExecutionGroup
 from orderdesk.model.records import JournalKind, SubmitState
-from orderdesk.ports import OrderQuery, Store
+from orderdesk.ports import ExecutionRows, OrderQuery, Store
 from orderdesk.testing.assertions import exact
 from orderdesk.testing.ledger_kit import (
     T0,
@@ -387,6 +387,51 @@ class StoreContract(StoreProperties):
             ledger.record_order("acct-1", order, venue="paper", client_order_id=f"g{i}")
             ids.append(order.order_id)
         assert ledger.get_group("acct-1", group.group_id).order_ids == tuple(ids)
+
+    # --- execution rows (the statistics issue) ------------------------------------------
+
+    def test_execution_rows_are_one_plain_row_per_order(
+        self, ledger: Ledger, store: Store, clock: ManualClock
+    ) -> None:
+        assert isinstance(store, ExecutionRows)
+        split = recorded_order(ledger, arrival_price="99.50", side="SELL")
+        clock.advance(timedelta(seconds=1))
+        ledger.set_submit_state("acct-1", split.order_id, SubmitState.SENT)
+        late, early = T0 + timedelta(seconds=5), T0 + timedelta(seconds=2)
+        # Reported out of order: the fill recorded last is not the latest execution.
+        ledger.apply("acct-1", split.order_id, Filled(fill_of(split.order, "0.6", "a", at=late)))
+        ledger.apply(
+            "acct-1", split.order_id, Filled(fill_of(split.order, "0.4", "b", "100.25", early))
+        )
+        whole = recorded_order(ledger, arrival_price="100", order_type="MARKET", price=None)
+        ledger.apply("acct-1", whole.order_id, Filled(fill_of(whole.order, "1.0", "c", at=late)))
+        never = recorded_order(ledger)
+        ledger.apply("acct-1", never.order_id, Cancelled(T0))
+        recorded_order(ledger, account="acct-2")
+        rows = sorted(store.execution_rows("acct-1", OrderQuery(), ("symbol", "side")))
+        text = "2025-12-01T15:00:0{}.000000+00:00".format
+        assert rows == sorted([
+            ("BTC_USDT\x1fSELL", "FILLED", "SELL", "99.50", "1.0", "100.100", text(1), text(5)),
+            ("BTC_USDT\x1fBUY", "FILLED", "BUY", "100", "1.0", "100.000", text(0), text(5)),
+            ("BTC_USDT\x1fBUY", "CANCELLED", "BUY", None, "0", "0", text(0), None),
+        ])  # fmt: skip
+
+    def test_execution_rows_filter_as_load_does(self, ledger: Ledger, store: Store) -> None:
+        assert isinstance(store, ExecutionRows)
+        ids = [
+            recorded_order(ledger, at=T0 + timedelta(minutes=n), arrival_price="1").order_id
+            for n in range(3)
+        ]
+        ledger.apply("acct-1", ids[2], Rejected(T0 + timedelta(minutes=3), "no"))
+        window = OrderQuery(since=T0 + timedelta(minutes=1), until=T0 + timedelta(minutes=2))
+        assert [row[:2] for row in store.execution_rows("acct-1", window, ("venue",))] == [
+            ("paper", "PENDING")
+        ]
+        rejected = OrderQuery(statuses={OrderStatus.REJECTED})
+        assert [row[1] for row in store.execution_rows("acct-1", rejected, ())] == ["REJECTED"]
+        assert list(store.execution_rows("acct-1", OrderQuery(statuses=()), ())) == []
+        with pytest.raises(ValueError, match="cannot group by \\['strategy'\\]"):
+            store.execution_rows("acct-1", OrderQuery(), ("strategy",))
 
 
 def _record_twice(store: Store, group: ExecutionGroup) -> None:

@@ -11,8 +11,12 @@ from orderdesk.ports import Store
 __all__ = ["open_store"]
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, upgrade: bool = True) -> Store:
     """Open the store a URL names, creating or migrating its schema.
+
+    With ``upgrade=False`` an existing ledger of an older schema is refused
+    (:class:`~orderdesk.errors.SchemaVersionError`) instead of migrated: a newer tool must
+    not migrate, as a side effect of a read, a ledger an older process still writes.
 
     * ``memory://`` - in process memory;
     * a file path, or ``sqlite:///relative.db`` / ``sqlite:////absolute.db`` - SQLite, with
@@ -25,7 +29,7 @@ def open_store(url: str) -> Store:
     if not sep:
         from orderdesk.ledger.stores.sqlite import SqliteStore  # noqa: PLC0415
 
-        return SqliteStore(url)
+        return SqliteStore(url, upgrade=upgrade)
     scheme = scheme.lower()
     if scheme == "memory":
         from orderdesk.ledger.stores.memory import MemoryStore  # noqa: PLC0415
@@ -44,9 +48,9 @@ def open_store(url: str) -> Store:
             raise ValueError(f"unknown sqlite URL options: {sorted(options)}")
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
-        return SqliteStore(path, "FULL" if synchronous == "FULL" else "NORMAL")
+        return SqliteStore(path, "FULL" if synchronous == "FULL" else "NORMAL", upgrade=upgrade)
     if scheme in ("postgresql", "postgres"):
         from orderdesk.ledger.stores.postgres import PostgresStore  # noqa: PLC0415
 
-        return PostgresStore(url)
+        return PostgresStore(url, upgrade=upgrade)
     raise ValueError(f"no store for URL scheme {scheme!r}: use memory, sqlite or postgresql")

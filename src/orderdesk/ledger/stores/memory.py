@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from orderdesk.errors import ConcurrentUpdate, IntegrityError
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
+from orderdesk.model.execution_rows import ExecutionRow, check_keys, execution_row
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
 from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
@@ -336,6 +337,29 @@ class MemoryStore:
             journal = self._state.journal
             indexes = self._state.journal_by_order.get(order_id, [])
             return tuple(journal[i].entry() for i in indexes if journal[i].account == account)
+
+    def execution_rows(
+        self, account: str, query: OrderQuery, keys: Sequence[str]
+    ) -> Iterator[ExecutionRow]:
+        """Yield one plain row per order of ``account`` matching ``query`` (the ExecutionRows
+        port), read under the lock at the call: later writes do not show."""
+        names = check_keys(keys)
+        statuses = None if query.statuses is None else frozenset(query.statuses)
+        with self._lock:
+            state = self._state
+            rows = []
+            for order_id in state.by_account.get(account, {}):
+                record = state.orders[order_id]
+                order = record.order
+                if (
+                    (statuses is None or order.status in statuses)
+                    and (query.symbol is None or order.symbol == query.symbol)
+                    and (query.group_id is None or order.parent_group_id == query.group_id)
+                    and (query.since is None or order.created_at >= query.since)
+                    and (query.until is None or order.created_at < query.until)
+                ):
+                    rows.append(execution_row(record, state.fills.get(order_id, ()), names))
+        return iter(rows)
 
     def close(self) -> None:
         """Nothing to release; present for the port."""

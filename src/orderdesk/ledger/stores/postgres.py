@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Final
@@ -29,6 +29,7 @@ from orderdesk.errors import (
 from orderdesk.ledger.stores import postgres_schema
 from orderdesk.ledger.stores.columns import FILL_COLUMNS, ORDER_COLUMNS, POSTGRES_CODEC
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
+from orderdesk.model.execution_rows import ExecutionRow, check_keys
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
 from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
@@ -52,6 +53,17 @@ _FILL_SELECT: Final = f"SELECT {', '.join(FILL_COLUMNS)} FROM fills"
 _FILL_INSERT: Final = (
     f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) "
     f"VALUES ({', '.join(['%s'] * len(FILL_COLUMNS))})"
+)
+# Decimals as their canonical text, times as the fixed-width UTC text of the port.
+_UTC_TEXT: Final = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+_EXECUTION_SELECT: Final = (
+    "SELECT {key}, status, side, arrival_price::text, filled_quantity::text, notional::text, "
+    + _UTC_TEXT.format("COALESCE(sent_at, created_at)")
+    + ", CASE WHEN status = 'FILLED' THEN "
+    + _UTC_TEXT.format(
+        "(SELECT MAX(executed_at) FROM fills WHERE fills.order_id = orders.order_id)"
+    )
+    + " END FROM orders WHERE {where}"
 )
 _JOURNAL_COLUMNS: Final = (
     "seq, at, kind, account, order_id, group_id, plan_id, causation_id, correlation_id, payload"
@@ -184,12 +196,13 @@ class _Transaction(_Reads):
 class PostgresStore(_Reads):
     """A Store on a PostgreSQL database (optionally inside one schema of it)."""
 
-    def __init__(self, url: str, *, schema: str | None = None) -> None:
+    def __init__(self, url: str, *, schema: str | None = None, upgrade: bool = True) -> None:
         """Connect to ``url`` and create or migrate the schema.
 
         ``schema`` names a PostgreSQL schema (created if missing) to hold the tables, so
         that several ledgers can share a database. Raise
-        :class:`~orderdesk.errors.SchemaVersionError` if the schema is newer than this code.
+        :class:`~orderdesk.errors.SchemaVersionError` if the schema is newer than this code,
+        or older and ``upgrade`` is false.
         """
         if schema is not None and _SCHEMA_NAME.fullmatch(schema) is None:
             raise ValueError(f"{schema!r} is not a plain lower-case schema name")
@@ -205,16 +218,18 @@ class PostgresStore(_Reads):
                     )
                     connection.execute(SQL("SET search_path TO {}").format(Identifier(schema)))
                 connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            self._version = self._upgrade()
+            self._version = self._upgrade(upgrade)
         except BaseException:
             connection.close()
             raise
 
-    def _upgrade(self) -> int:
+    def _upgrade(self, upgrade: bool) -> int:
         with _translated(), self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             current = postgres_schema.read_version(self._db)
-            if current > postgres_schema.LATEST:
+            if current > postgres_schema.LATEST or (
+                not upgrade and 0 < current < postgres_schema.LATEST
+            ):
                 raise SchemaVersionError(current, postgres_schema.LATEST)
             postgres_schema.migrate(self._db, current)
         return postgres_schema.LATEST
@@ -331,6 +346,33 @@ class PostgresStore(_Reads):
                 (order_id, account),
             ).fetchall()
         return tuple(_journal_entry(row) for row in rows)
+
+    def execution_rows(
+        self, account: str, query: OrderQuery, keys: Sequence[str]
+    ) -> Iterator[ExecutionRow]:
+        """Return one plain row per order of ``account`` matching ``query`` (the
+        ExecutionRows port), read in one statement."""
+        names = check_keys(keys)
+        key = f"concat_ws(chr(31), {', '.join(names)})" if names else "''"
+        clauses = ["account = %s"]
+        params: list[Any] = [account]
+        if query.statuses is not None:
+            clauses.append("status = ANY(%s)")
+            params.append(sorted(status.value for status in query.statuses))
+        for column, value in (("symbol", query.symbol), ("group_id", query.group_id)):
+            if value is not None:
+                clauses.append(f"{column} = %s")
+                params.append(value)
+        if query.since is not None:
+            clauses.append("created_at >= %s")
+            params.append(query.since)
+        if query.until is not None:
+            clauses.append("created_at < %s")
+            params.append(query.until)
+        sql = _EXECUTION_SELECT.format(key=key, where=" AND ".join(clauses))
+        with _translated():
+            rows = self._db.execute(sql, params).fetchall()
+        return iter(rows)
 
     def close(self) -> None:
         """Close the connection."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from orderdesk.ledger.stores import sqlite_schema
 from orderdesk.ledger.stores.columns import FILL_COLUMNS, ORDER_COLUMNS, SQLITE_CODEC
 from orderdesk.ledger.stores.network import on_network_filesystem
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
+from orderdesk.model.execution_rows import ExecutionRow, check_keys
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
 from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
@@ -49,6 +50,15 @@ _ORDER_UPDATE: Final = (
 _FILL_SELECT: Final = f"SELECT {', '.join(FILL_COLUMNS)} FROM fills"
 _FILL_INSERT: Final = (
     f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
+)
+# One fill's time is on the order row already (first_fill_at); only a FILLED order with
+# several fills needs its fills read. Migrated rows may lack first_fill_at.
+_EXECUTION_SELECT: Final = (
+    "SELECT {key}, status, side, arrival_price, filled_quantity, notional, "
+    "COALESCE(sent_at, created_at), CASE WHEN status <> 'FILLED' THEN NULL "
+    "WHEN fill_count = 1 AND first_fill_at IS NOT NULL THEN first_fill_at "
+    "ELSE (SELECT MAX(executed_at) FROM fills WHERE fills.order_id = orders.order_id) END "
+    "FROM orders WHERE {where}"
 )
 _JOURNAL_COLUMNS: Final = (
     "seq, at, kind, account, order_id, group_id, plan_id, causation_id, correlation_id, payload"
@@ -196,13 +206,15 @@ class _Transaction(_Reads):
 class SqliteStore(_Reads):
     """A Store on one SQLite file (or ``:memory:``)."""
 
-    def __init__(self, path: str | Path, synchronous: Synchronous = "FULL") -> None:
+    def __init__(
+        self, path: str | Path, synchronous: Synchronous = "FULL", *, upgrade: bool = True
+    ) -> None:
         """Open (creating or migrating) the database at ``path``.
 
         Raise :class:`~orderdesk.errors.SchemaVersionError` if the file was written by a
-        newer orderdesk, :class:`~orderdesk.errors.OperationalError` if it sits on a network
-        filesystem (SQLite's locks are unreliable there) or refuses WAL or the durability
-        setting.
+        newer orderdesk, or by an older one and ``upgrade`` is false;
+        :class:`~orderdesk.errors.OperationalError` if it sits on a network filesystem
+        (SQLite's locks are unreliable there) or refuses WAL or the durability setting.
         """
         if synchronous not in _SYNC_LEVEL:
             raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
@@ -222,7 +234,7 @@ class SqliteStore(_Reads):
         super().__init__(connection)
         try:
             self._configure(synchronous, in_memory)
-            self._version = self._upgrade()
+            self._version = self._upgrade(upgrade)
         except BaseException:
             connection.close()
             raise
@@ -240,10 +252,12 @@ class SqliteStore(_Reads):
         if level != _SYNC_LEVEL[synchronous]:
             raise OperationalError(f"the database refused synchronous={synchronous}")
 
-    def _upgrade(self) -> int:
+    def _upgrade(self, upgrade: bool) -> int:
         with self._write() as db:
             current = sqlite_schema.read_version(db)
-            if current > sqlite_schema.LATEST:
+            if current > sqlite_schema.LATEST or (
+                not upgrade and 0 < current < sqlite_schema.LATEST
+            ):
                 raise SchemaVersionError(current, sqlite_schema.LATEST)
             sqlite_schema.migrate(db, current)
         return sqlite_schema.LATEST
@@ -384,6 +398,36 @@ class SqliteStore(_Reads):
         """Return SQLite's ``PRAGMA integrity_check`` verdict (``"ok"`` when sound)."""
         with _translated():
             return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def execution_rows(
+        self, account: str, query: OrderQuery, keys: Sequence[str]
+    ) -> Iterator[ExecutionRow]:
+        """Yield one plain row per order of ``account`` matching ``query`` (the ExecutionRows
+        port), in one statement: a consistent snapshot however long the caller takes."""
+        names = check_keys(keys)
+        key = " || char(31) || ".join(names) if names else "''"
+        clauses = ["account = ?"]
+        params: list[Any] = [account]
+        if query.statuses is not None:
+            statuses = sorted(status.value for status in query.statuses)
+            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params.extend(statuses)
+        for column, value in (("symbol", query.symbol), ("group_id", query.group_id)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if query.since is not None:
+            clauses.append("created_at >= ?")
+            params.append(SQLITE_CODEC.time(query.since))
+        if query.until is not None:
+            clauses.append("created_at < ?")
+            params.append(SQLITE_CODEC.time(query.until))
+        sql = _EXECUTION_SELECT.format(key=key, where=" AND ".join(clauses))
+        return self._rows(sql, params)
+
+    def _rows(self, sql: str, params: list[Any]) -> Iterator[Any]:
+        with _translated():
+            yield from self._db.execute(sql, params)
 
     def close(self) -> None:
         """Close the connection."""

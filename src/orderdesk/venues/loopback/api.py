@@ -1,12 +1,12 @@
 """The Binance-spot REST subset the loopback server answers, over the paper venue.
 
-Endpoints: ``GET /api/v3/ping``, ``/time``, ``/exchangeInfo`` (public); ``GET /account``,
-``POST|GET|DELETE /order``, ``GET /openOrders``, ``/allOrders``, ``/myTrades`` (signed: the
-``X-MBX-APIKEY`` header names the account, ``signature`` is the HMAC-SHA256 of the query
-string followed by the body under the account's secret, and ``timestamp`` must lie within
-``recvWindow`` (default 5,000 ms, at most 60,000) of the server's time). Test levers, only
-when the config sets an ``admin_token`` (header ``X-PAPER-ADMIN``): ``POST /_paper/quote``
-and ``/_paper/trade``.
+Endpoints: ``GET /api/v3/ping``, ``/time``, ``/exchangeInfo``, ``/ticker/bookTicker``
+(public); ``GET /account``, ``POST|GET|DELETE /order``, ``GET /openOrders``, ``/allOrders``,
+``/myTrades`` (signed: the ``X-MBX-APIKEY`` header names the account, ``signature`` is the
+HMAC-SHA256 of the query string followed by the body under the account's secret, and
+``timestamp`` must lie within ``recvWindow`` (default 5,000 ms, at most 60,000) of the
+server's time). Test levers, only when the config sets an ``admin_token`` (header
+``X-PAPER-ADMIN``): ``POST /_paper/quote`` and ``/_paper/trade``.
 
 Each account's :class:`~orderdesk.venues.paper.faults.Faults` apply on the wire: 429 with
 ``Retry-After`` beyond ``rate_limit`` and 418 for clients that ignore it; on new orders and
@@ -42,7 +42,7 @@ from orderdesk.venues.loopback.binance import (
 )
 from orderdesk.venues.loopback.config import LoopbackAccount
 from orderdesk.venues.loopback.state import LoopbackState, Payload
-from orderdesk.venues.paper.records import OrderRecord
+from orderdesk.venues.paper.records import PaperOrder
 
 __all__ = ["BinanceApi", "DropConnection"]
 
@@ -87,6 +87,8 @@ class BinanceApi:
                 return 200, {"serverTime": _ms(now)}
             if method == "GET" and path == "/api/v3/exchangeInfo":
                 return 200, exchange_info(state.config.markets, now)
+            if method == "GET" and path == "/api/v3/ticker/bookTicker":
+                return 200, self._book_ticker(_params(query, body))
             if method == "POST" and path.startswith("/_paper/"):
                 return 200, self._admin(path, query, body, headers)
             route = self.routes.get((method, path))
@@ -113,6 +115,25 @@ class BinanceApi:
                 msg = "An unexpected response was received from the message bus. "
                 raise ApiError(503, -1006, msg + "Execution status unknown.")
             return 200, answer
+
+    def _book_ticker(self, params: Params) -> object:
+        """One symbol's best bid and ask, or every symbol's (a list) when none is named."""
+        binance = params.get("symbol")
+        if binance is None:
+            return [self._ticker(name) for name in self.symbols]
+        if binance not in self.symbols:
+            raise ApiError(400, -1121, "Invalid symbol.")
+        return self._ticker(binance)
+
+    def _ticker(self, binance: str) -> dict[str, str | None]:
+        bid, ask = self.state.exchange.best_quote(self.symbols[binance])
+        return {
+            "symbol": binance,
+            "bidPrice": None if bid is None else str(bid),
+            "bidQty": "0",
+            "askPrice": None if ask is None else str(ask),
+            "askQty": "0",
+        }
 
     # -- security --------------------------------------------------------------------------
 
@@ -213,14 +234,14 @@ class BinanceApi:
             raise ApiError(400, -1102, "Param 'origClientOrderId' or 'orderId' must be sent.")
         return client_id, venue_id
 
-    def _visible(self, account: LoopbackAccount, order: OrderRecord | None) -> bool:
+    def _visible(self, account: LoopbackAccount, order: PaperOrder | None) -> bool:
         """Whether the order is past the account's ``not_found_lag`` (a replica catching up)."""
         if order is None:
             return False
         lag = account.faults.not_found_lag
         return not lag or self.state.clock.now() >= order.created_at + lag
 
-    def _find(self, account: LoopbackAccount, params: Params) -> OrderRecord | None:
+    def _find(self, account: LoopbackAccount, params: Params) -> PaperOrder | None:
         client_id, venue_id = self._order_ids(params)
         order = self.state.exchange.find(
             account.name, self._symbol(params), client_order_id=client_id, venue_order_id=venue_id

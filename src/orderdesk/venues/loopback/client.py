@@ -47,9 +47,10 @@ from orderdesk.model import (
     VenueFill,
     VenueOrder,
 )
+from orderdesk.model.decimals import EXACT
 from orderdesk.venues.loopback.binance import order_from_json, reject_code, time_from_ms
 from orderdesk.venues.loopback.config import Secret
-from orderdesk.venues.loopback.polling import ReportPoller
+from orderdesk.venues.polling import ReportPoller
 
 __all__ = ["LoopbackConnector"]
 
@@ -373,6 +374,16 @@ class LoopbackConnector:
             b["asset"]: Balance(b["asset"], Decimal(b["free"]), Decimal(b["locked"]))
             for b in raw["balances"]
         }
+
+    async def mid_price(self, symbol: str) -> Decimal | None:
+        """Return the mid of the best bid and ask (``bookTicker``), or ``None`` (the
+        broker's :class:`~orderdesk.ports.MarketData`: the arrival price of an order)."""
+        params = {"symbol": await self._symbol(symbol)}
+        raw = await self._request("GET", "/api/v3/ticker/bookTicker", params, signed=False)
+        bid, ask = raw.get("bidPrice"), raw.get("askPrice")
+        if not bid or not ask or Decimal(bid) <= 0 or Decimal(ask) <= 0:
+            return None
+        return EXACT.divide(EXACT.add(Decimal(bid), Decimal(ask)), Decimal(2))
 
     async def reports(self) -> AsyncIterator[ExecutionReport]:
         """Yield reports synthesised by polling every ``poll`` (REST has no stream)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from decimal import Decimal
 
-from orderdesk.venues.paper.records import OrderRecord
+from orderdesk.venues.paper.records import PaperOrder
 
 __all__ = ["SideBook"]
 
@@ -21,13 +21,13 @@ class SideBook:
 
     def __init__(self, *, is_bid: bool) -> None:
         self.is_bid = is_bid
-        self.levels: dict[Decimal, dict[str, OrderRecord]] = {}
+        self.levels: dict[Decimal, dict[str, PaperOrder]] = {}
         self.prices: list[Decimal] = []  # ascending
 
     def __len__(self) -> int:
         return sum(len(level) for level in self.levels.values())
 
-    def add(self, order: OrderRecord) -> None:
+    def add(self, order: PaperOrder) -> None:
         """Rest ``order`` at the back of its price level."""
         price = order.price
         assert price is not None
@@ -37,7 +37,7 @@ class SideBook:
             insort(self.prices, price)
         level[order.venue_order_id] = order
 
-    def remove(self, order: OrderRecord) -> None:
+    def remove(self, order: PaperOrder) -> None:
         """Take ``order`` out of the book (it must be resting)."""
         price = order.price
         assert price is not None

@@ -28,7 +28,7 @@ from orderdesk.model import (
 )
 from orderdesk.venues.paper.engine import Account
 from orderdesk.venues.paper.exchange import PaperExchange
-from orderdesk.venues.paper.records import OrderRecord
+from orderdesk.venues.paper.records import PaperOrder
 
 __all__ = ["PaperConnector"]
 
@@ -89,7 +89,7 @@ class PaperConnector:
         if faults.timeout and rng.random() < faults.timeout:
             raise OutcomeUnknown(venue, operation, "timed out")
 
-    def _visible(self, order: OrderRecord) -> bool:
+    def _visible(self, order: PaperOrder) -> bool:
         lag = self._state.faults.not_found_lag
         return not lag or self._exchange.clock.now() >= order.created_at + lag
 

@@ -43,7 +43,7 @@ from orderdesk.venues.paper.fees import FeeRates, FeeSchedule
 from orderdesk.venues.paper.latency import LatencyModel
 from orderdesk.venues.paper.matching import SymbolBook, Take
 from orderdesk.venues.paper.outbox import Entry, Outbox
-from orderdesk.venues.paper.records import OrderRecord, Wallet
+from orderdesk.venues.paper.records import PaperOrder, Wallet
 
 __all__ = ["EXACT", "HOUSE", "Account", "Engine", "exact"]
 
@@ -102,8 +102,8 @@ class Account:
         self.rng = rng
         self.gate = RateGate(faults)
         self.wallets: dict[str, Wallet] = {}
-        self.open: dict[str, OrderRecord] = {}
-        self.closed: dict[str, list[OrderRecord]] = {}
+        self.open: dict[str, PaperOrder] = {}
+        self.closed: dict[str, list[PaperOrder]] = {}
         self.fills: dict[str, list[VenueFill]] = {}
         self.outbox = Outbox()
         self.pending_fills: dict[str, list[Entry]] = {}
@@ -138,7 +138,7 @@ class Engine:
         self._markets = {market.symbol: market for market in markets}
         self._books = {symbol: SymbolBook(market) for symbol, market in self._markets.items()}
         self._accounts: dict[str, Account] = {}
-        self._expiries: list[tuple[datetime, int, OrderRecord]] = []
+        self._expiries: list[tuple[datetime, int, PaperOrder]] = []
         self._trade_seq: dict[str, int] = dict.fromkeys(self._markets, 0)
         self._fees_collected: dict[str, Decimal] = {}
         self._listeners: list[Callable[[], None]] = []
@@ -232,7 +232,7 @@ class Engine:
 
     # -- matching and settlement -----------------------------------------------------------
 
-    def _work(self, order: OrderRecord, book: SymbolBook, plan: list[Take] | None) -> None:
+    def _work(self, order: PaperOrder, book: SymbolBook, plan: list[Take] | None) -> None:
         """Match a live order as a taker, then rest, expire or finish what is left."""
         if plan is None:
             limit = order.price if order.order_type is not OrderType.MARKET else None
@@ -266,7 +266,7 @@ class Engine:
         (book.bids if order.is_buy else book.asks).add(order)
         order.resting = True
 
-    def _maker_fill(self, order: OrderRecord, quantity: Decimal) -> None:
+    def _maker_fill(self, order: PaperOrder, quantity: Decimal) -> None:
         """Fill a working order at its own price against the house."""
         price = order.price
         assert price is not None
@@ -292,7 +292,7 @@ class Engine:
 
     def _fill(
         self,
-        order: OrderRecord,
+        order: PaperOrder,
         quantity: Decimal,
         price: Decimal,
         liquidity: Liquidity,
@@ -348,7 +348,7 @@ class Engine:
         if order.status is _FILLED:
             self._close(order, _FILLED)
 
-    def _close(self, order: OrderRecord, status: OrderStatus) -> Entry | None:
+    def _close(self, order: PaperOrder, status: OrderStatus) -> Entry | None:
         """Finish ``order``: out of the book, reservation released; report unless filled."""
         acct = order.owner
         order.status = status
@@ -390,7 +390,7 @@ class Engine:
     # -- reports ---------------------------------------------------------------------------
 
     def _report(
-        self, acct: Account, order: OrderRecord, kind: ReportKind, fill: VenueFill | None = None
+        self, acct: Account, order: PaperOrder, kind: ReportKind, fill: VenueFill | None = None
     ) -> ExecutionReport:
         acct.seq += 1
         return ExecutionReport(
@@ -406,7 +406,7 @@ class Engine:
         )
 
     def _schedule(
-        self, acct: Account, order: OrderRecord, report: ExecutionReport, delay: timedelta
+        self, acct: Account, order: PaperOrder, report: ExecutionReport, delay: timedelta
     ) -> Entry:
         due = self._now + delay
         faults = acct.faults

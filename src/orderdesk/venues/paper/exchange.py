@@ -50,7 +50,7 @@ from orderdesk.venues.paper.fees import DEFAULT_FEES, FeeSchedule
 from orderdesk.venues.paper.latency import LatencyModel
 from orderdesk.venues.paper.matching import SymbolBook, Take
 from orderdesk.venues.paper.outbox import Entry
-from orderdesk.venues.paper.records import OrderRecord
+from orderdesk.venues.paper.records import PaperOrder
 
 __all__ = ["CLIENT_ORDER_ID", "HOUSE", "ClientIdScope", "PaperExchange"]
 
@@ -87,8 +87,8 @@ class PaperExchange(Engine):
         )
         self.name = name
         self.client_id_scope = client_id_scope
-        self._orders: dict[str, OrderRecord] = {}
-        self._by_client: dict[tuple[str, str], OrderRecord] = {}
+        self._orders: dict[str, PaperOrder] = {}
+        self._by_client: dict[tuple[str, str], PaperOrder] = {}
         self._order_seq = 0
 
     # -- accounts --------------------------------------------------------------------------
@@ -143,7 +143,7 @@ class PaperExchange(Engine):
         if wallet.free < need:
             return _rejected(request, now, RejectCode.INSUFFICIENT_BALANCE, "insufficient balance")
         self._order_seq += 1
-        order = OrderRecord(str(self._order_seq), acct, market, request, now)
+        order = PaperOrder(str(self._order_seq), acct, market, request, now)
         wallet.free -= need
         wallet.locked += need
         order.reserved = need
@@ -249,7 +249,7 @@ class PaperExchange(Engine):
             CancelOutcome.CANCELLED, now, order.venue_order_id, order.client_order_id, _CANCELLED
         )
 
-    def _fills_after(self, acct: Account, order: OrderRecord, cancel: Entry | None) -> None:
+    def _fills_after(self, acct: Account, order: PaperOrder, cancel: Entry | None) -> None:
         if cancel is None:
             return
         due = cancel[0]
@@ -271,14 +271,14 @@ class PaperExchange(Engine):
         *,
         client_order_id: str | None = None,
         venue_order_id: str | None = None,
-    ) -> OrderRecord | None:
+    ) -> PaperOrder | None:
         """Return the venue's record of an order of ``account``, or ``None``."""
         self._tick()
         return self._find(account, symbol, client_order_id, venue_order_id)
 
     def _find(
         self, account: str, symbol: str, client_order_id: str | None, venue_order_id: str | None
-    ) -> OrderRecord | None:
+    ) -> PaperOrder | None:
         if venue_order_id is not None:
             order = self._orders.get(venue_order_id)
             if order is not None and client_order_id not in (None, order.client_order_id):
@@ -310,14 +310,14 @@ class PaperExchange(Engine):
         return None if order is None else order.snapshot()
 
     @exact
-    def open_records(self, account: str, symbol: str | None = None) -> list[OrderRecord]:
+    def open_records(self, account: str, symbol: str | None = None) -> list[PaperOrder]:
         """Return the working orders of ``account``, oldest first."""
         self._tick()
         orders = self._accounts[account].open.values()
         return [o for o in orders if symbol is None or o.symbol == symbol]
 
     @exact
-    def closed_records(self, account: str, symbol: str, since: datetime) -> list[OrderRecord]:
+    def closed_records(self, account: str, symbol: str, since: datetime) -> list[PaperOrder]:
         """Return the orders of ``account`` in ``symbol`` that finished at or after ``since``."""
         self._tick()
         closed = self._accounts[account].closed.get(symbol, [])
@@ -356,7 +356,7 @@ def _rejected(request: SubmitRequest, at: datetime, code: RejectCode, text: str)
     )
 
 
-def _closed_at(order: OrderRecord) -> datetime:
+def _closed_at(order: PaperOrder) -> datetime:
     assert order.closed_at is not None
     return order.closed_at
 

@@ -33,7 +33,7 @@ from decimal import Decimal
 
 from orderdesk.model import Market
 from orderdesk.venues.paper.book import SideBook
-from orderdesk.venues.paper.records import OrderRecord
+from orderdesk.venues.paper.records import PaperOrder
 
 __all__ = ["DepthLevel", "SymbolBook", "Take"]
 
@@ -47,7 +47,7 @@ DepthLevel = list[Decimal]
 class Take:
     """One step of a taker's walk: ``quantity`` at ``price`` from a maker order or the feed."""
 
-    maker: OrderRecord | None
+    maker: PaperOrder | None
     level: DepthLevel | None
     price: Decimal
     quantity: Decimal
@@ -77,8 +77,8 @@ class SymbolBook:
         self.last_price: Decimal | None = None
         # Stops wait in heaps keyed so the next to trigger is on top; cancelled ones are
         # skipped when popped (lazy deletion keeps cancel constant-time).
-        self.buy_stops: list[tuple[Decimal, int, OrderRecord]] = []
-        self.sell_stops: list[tuple[Decimal, int, OrderRecord]] = []
+        self.buy_stops: list[tuple[Decimal, int, PaperOrder]] = []
+        self.sell_stops: list[tuple[Decimal, int, PaperOrder]] = []
         self.stop_seq = 0
 
     # -- reference prices ------------------------------------------------------------------
@@ -156,12 +156,12 @@ class SymbolBook:
 
     # -- the market moving through resting orders ------------------------------------------
 
-    def cross_quote(self) -> list[tuple[OrderRecord, Decimal]]:
+    def cross_quote(self) -> list[tuple[PaperOrder, Decimal]]:
         """Return (order, quantity) maker fills of resting orders the new depth crosses.
 
         Consumes the depth it fills against.
         """
-        out: list[tuple[OrderRecord, Decimal]] = []
+        out: list[tuple[PaperOrder, Decimal]] = []
         for book, feed in ((self.bids, self.feed_asks), (self.asks, self.feed_bids)):
             if not book.prices or not feed:
                 continue
@@ -189,9 +189,9 @@ class SymbolBook:
                         break
         return out
 
-    def cross_trade(self, price: Decimal, quantity: Decimal) -> list[tuple[OrderRecord, Decimal]]:
+    def cross_trade(self, price: Decimal, quantity: Decimal) -> list[tuple[PaperOrder, Decimal]]:
         """Return (order, quantity) maker fills of resting orders a print at ``price`` crosses."""
-        out: list[tuple[OrderRecord, Decimal]] = []
+        out: list[tuple[PaperOrder, Decimal]] = []
         for book in (self.bids, self.asks):
             buying = book.is_bid
             pool = quantity
@@ -211,7 +211,7 @@ class SymbolBook:
 
     # -- stops -----------------------------------------------------------------------------
 
-    def add_stop(self, order: OrderRecord) -> None:
+    def add_stop(self, order: PaperOrder) -> None:
         """Park a STOP_LIMIT order until the market reaches its stop price."""
         stop = order.stop_price
         assert stop is not None
@@ -221,9 +221,9 @@ class SymbolBook:
         else:
             heapq.heappush(self.sell_stops, (-stop, self.stop_seq, order))
 
-    def triggered_stops(self, high: Decimal | None, low: Decimal | None) -> list[OrderRecord]:
+    def triggered_stops(self, high: Decimal | None, low: Decimal | None) -> list[PaperOrder]:
         """Pop the working stops that ``high`` (buy stops) or ``low`` (sell stops) reach."""
-        out: list[OrderRecord] = []
+        out: list[PaperOrder] = []
         buys, sells = self.buy_stops, self.sell_stops
         if high is not None:
             while buys and buys[0][0] <= high:
@@ -237,7 +237,7 @@ class SymbolBook:
                     out.append(order)
         return out
 
-    def would_trigger(self, order: OrderRecord) -> bool:
+    def would_trigger(self, order: PaperOrder) -> bool:
         """Whether a new stop is already reached by the current market."""
         stop = order.stop_price
         assert stop is not None

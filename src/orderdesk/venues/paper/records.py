@@ -21,12 +21,12 @@ from orderdesk.model import (
 if TYPE_CHECKING:
     from orderdesk.venues.paper.engine import Account
 
-__all__ = ["OrderRecord", "Wallet"]
+__all__ = ["PaperOrder", "Wallet"]
 
 _ZERO = Decimal(0)
 
 
-class OrderRecord:
+class PaperOrder:
     """One order inside the venue. Only the exchange mutates it; callers get snapshots."""
 
     __slots__ = (

@@ -1,0 +1,173 @@
+"""The typer application, its exit codes and what every command shares."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, NoReturn
+from urllib.parse import urlsplit, urlunsplit
+
+import typer
+from rich.console import Console
+
+from orderdesk.cli.config import Config, ConfigError, load_config
+from orderdesk.clocks import SystemClock
+from orderdesk.errors import SchemaVersionError, StoreError
+from orderdesk.ledger import Ledger
+from orderdesk.ledger.stores import open_store
+
+__all__ = [
+    "EXIT_CODES",
+    "INTERRUPTED",
+    "AccountOption",
+    "DbOption",
+    "JsonOption",
+    "StopFlag",
+    "app",
+    "config",
+    "console",
+    "db_app",
+    "fail",
+    "open_ledger",
+    "paper_app",
+    "require_account",
+    "shown",
+    "venue_app",
+]
+
+INTERRUPTED = 130
+
+EXIT_CODES = {
+    0: "done",
+    1: "an unexpected error (a bug: please report it)",
+    2: "bad usage or input (an unknown option, a bad value, a misspelt status, a bad "
+    "config file, an order the pre-trade checks refuse); nothing was recorded or sent",
+    3: "not found (no such order in this account)",
+    4: "the ledger cannot be opened (no such file, unreachable database, a schema to "
+    "upgrade first or one newer than this orderdesk)",
+    5: "the venue cannot be reached, refused the credentials, or its answer is not known "
+    "yet (`orderdesk reconcile` settles it)",
+    6: "the venue rejected the order (recorded as REJECTED, with its reason)",
+    INTERRUPTED: "interrupted (Ctrl-C); every recorded order is consistent and "
+    "`orderdesk reconcile` settles one still in flight",
+}
+"""The exit codes of every ``orderdesk`` command."""
+
+app = typer.Typer(
+    name="orderdesk",
+    help="Order management for algorithmic traders.",
+    no_args_is_help=False,
+    add_completion=False,
+)
+venue_app = typer.Typer(help="The paper venue served over HTTP.")
+paper_app = typer.Typer(help="Paper trading on your own market data.")
+db_app = typer.Typer(help="The ledger's schema.")
+app.add_typer(venue_app, name="venue")
+app.add_typer(paper_app, name="paper")
+app.add_typer(db_app, name="db")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="ledger: a SQLite file or a postgresql:// URL "
+        "[env ORDERDESK_DB, orderdesk.toml db; default orderdesk.db]",
+        show_default=False,
+    ),
+]
+AccountOption = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="whose orders [env ORDERDESK_ACCOUNT, orderdesk.toml account]",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON for scripts instead of tables")]
+
+
+def fail(code: int, message: str, hint: str = "") -> NoReturn:
+    """Print one line on stderr and exit with ``code``."""
+    text = f"orderdesk: {' '.join(message.split())}" + (f" ({hint})" if hint else "")
+    typer.echo(text, err=True)
+    raise typer.Exit(code)
+
+
+def shown(url: str) -> str:
+    """``url`` fit to print: a password in it is replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def console() -> Console:
+    """A console for tables: the terminal's width, or 140 columns in a pipe or a log."""
+    found = Console()
+    return found if found.is_terminal else Console(width=140)
+
+
+def config(**flags: object) -> Config:
+    """The configuration with these flags over it; a bad one exits 2."""
+    try:
+        return load_config(flags)
+    except ConfigError as error:
+        fail(2, str(error))
+
+
+def require_account(settings: Config) -> str:
+    """The configured account, or exit 2 saying how to give one."""
+    if settings.account is None:
+        fail(2, "no account given", "pass --account, set ORDERDESK_ACCOUNT or account in "
+             "orderdesk.toml")  # fmt: skip
+    return settings.account
+
+
+def open_ledger(db: str, *, create: bool = False) -> Ledger:
+    """Open the ledger at ``db`` without migrating it; exit 4 if it cannot be used.
+
+    A missing SQLite file is created only when ``create`` is set (commands that write).
+    """
+    if "://" not in db and not create and not Path(db).exists():
+        fail(4, f"no ledger at {db}", "run `orderdesk demo` or pass --db")
+    try:
+        return Ledger(open_store(db, upgrade=False), SystemClock())
+    except SchemaVersionError as error:
+        fail(4, f"cannot use the ledger at {shown(db)}: {error}")
+    except StoreError as error:
+        fail(4, f"cannot open the ledger at {shown(db)}: {str(error).replace(db, shown(db))}")
+
+
+class StopFlag:
+    """Ctrl-C asks a long run to stop at its next safe point instead of killing it there.
+
+    The first SIGINT sets the flag (the run finishes the step it is in, so every order it
+    sent is recorded with its outcome); a second one raises ``KeyboardInterrupt`` at once,
+    which the ledger also survives (each change is one transaction).
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    @contextmanager
+    def installed(self) -> Iterator[StopFlag]:
+        """Catch SIGINT while the block runs."""
+        previous = signal.signal(signal.SIGINT, self._handle)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)

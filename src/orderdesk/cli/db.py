@@ -1,0 +1,59 @@
+"""``orderdesk db upgrade`` and ``orderdesk venue serve``."""
+
+from __future__ import annotations
+
+import typer
+
+from orderdesk.cli._app import DbOption, config, db_app, fail, shown, venue_app
+from orderdesk.errors import SchemaVersionError, StoreError
+from orderdesk.ledger.stores import open_store
+from orderdesk.venues.loopback import main as serve_venue
+
+__all__ = ["serve", "upgrade"]
+
+
+@db_app.command(epilog="Example: orderdesk db upgrade --db postgresql://trader@db/orders")
+def upgrade(db: DbOption = None) -> None:
+    """Migrate the ledger's schema to this orderdesk's version (safe to repeat).
+
+    Other commands never migrate: stop every process that writes the ledger, upgrade, then
+    start the new version.
+    """
+    settings = config(db=db)
+    url = settings.db
+    name = shown(url)
+    if "://" not in url:
+        from pathlib import Path  # noqa: PLC0415
+
+        if not Path(url).exists():
+            fail(4, f"no ledger at {name}", "nothing to upgrade")
+    try:
+        store = open_store(url, upgrade=False)
+        typer.echo(f"ledger {name} is at schema version {store.schema_version}: up to date")
+        return
+    except SchemaVersionError as error:
+        if error.found > error.supported:
+            fail(4, f"cannot use the ledger at {name}: {error}")
+        found = error.found
+    except StoreError as error:
+        fail(4, f"cannot open the ledger at {name}: {error}")
+    try:
+        store = open_store(url)
+    except StoreError as error:
+        fail(4, f"cannot upgrade the ledger at {name}: {error}")
+    typer.echo(f"ledger {name} upgraded from schema version {found} to {store.schema_version}")
+
+
+@venue_app.command(
+    "serve",
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "help_option_names": [],  # --help goes to the server's own options
+    },
+    help="Serve the paper venue as a Binance-spot REST subset on 127.0.0.1. "
+    "Example: orderdesk venue serve --config examples/loopback-venue.json --state venue.db",
+)
+def serve(context: typer.Context) -> None:
+    """Serve the paper venue (options: see ``orderdesk venue serve --help``)."""
+    raise typer.Exit(serve_venue(list(context.args)))

@@ -1,0 +1,247 @@
+"""Commands that talk to the venue: submit, cancel, reconcile.
+
+They trade where the configuration says (``venue``: ``loopback`` is the paper venue of
+``orderdesk venue serve`` at ``venue_url``), with credentials from the environment or a
+secrets file, never from a flag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.table import Table
+
+from orderdesk.app import live_broker, live_connector
+from orderdesk.broker import AsyncBroker
+from orderdesk.cli._app import (
+    INTERRUPTED,
+    AccountOption,
+    DbOption,
+    JsonOption,
+    app,
+    config,
+    console,
+    fail,
+    open_ledger,
+    require_account,
+)
+from orderdesk.cli.config import Config
+from orderdesk.cli.render import record_json
+from orderdesk.errors import NotFound, PreTradeRejected, VenueError
+from orderdesk.model import (
+    Order,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+    decimal_text,
+    generate_group_id,
+)
+from orderdesk.model.records import OrderRecord, SubmitState
+
+__all__ = ["cancel", "reconcile", "submit"]
+
+_T = TypeVar("_T")
+
+
+def _decimal(name: str, text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        fail(2, f"{name} {text!r} is not a number", "plain decimals such as 0.015")
+    if not value.is_finite() or value <= 0:
+        fail(2, f"{name} must be a positive number, not {text}")
+    return value
+
+
+def _run(settings: Config, work: Callable[[AsyncBroker], Coroutine[Any, Any, _T]]) -> _T:
+    """Open the ledger, connect to the venue and run ``work``; map failures to exit codes."""
+    account = require_account(settings)
+    try:
+        connector = live_connector(
+            settings.venue, url=settings.venue_url, api_key=settings.api_key,
+            api_secret=settings.api_secret, api_passphrase=settings.api_passphrase,
+            sandbox=settings.sandbox,
+        )  # fmt: skip
+    except ValueError as error:
+        fail(2, str(error))
+    ledger = open_ledger(settings.db, create=True)
+    broker = live_broker(ledger, connector, account=account)
+
+    async def session() -> _T:
+        try:
+            return await work(broker)
+        finally:
+            close = getattr(connector, "close", None)
+            if close is not None:
+                await close()
+
+    where = settings.venue + (f" at {settings.venue_url}" if settings.venue_url else "")
+    try:
+        return asyncio.run(session())
+    except PreTradeRejected as error:
+        fail(2, f"refused before sending: {error}", "nothing was recorded or sent")
+    except VenueError as error:
+        fail(5, f"venue {where}: {error}", "is the venue up? are the keys right?")
+    except KeyboardInterrupt:
+        fail(INTERRUPTED, "interrupted", "the ledger is consistent; `orderdesk reconcile` "
+             "settles an order still in flight")  # fmt: skip
+
+
+def _show(record: OrderRecord, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(record_json(record), indent=2))
+        return
+    order = record.order
+    table = Table("order", "side", "type", "qty", "price", "status", "filled", "client id")
+    table.add_row(
+        order.order_id, order.side.value, order.order_type.value, decimal_text(order.quantity),
+        "" if order.price is None else decimal_text(order.price), order.status.value,
+        decimal_text(record.filled_quantity), record.client_order_id or "",
+    )  # fmt: skip
+    console().print(table)
+
+
+def _outcome(record: OrderRecord) -> None:
+    if record.order.status is OrderStatus.REJECTED:
+        raise typer.Exit(6)
+    if record.submit_state is SubmitState.IN_DOUBT:
+        typer.echo(
+            "orderdesk: the venue's answer is not known yet (`orderdesk reconcile` settles it)",
+            err=True,
+        )
+        raise typer.Exit(5)
+
+
+@app.command(
+    epilog="Examples: orderdesk submit BTC_USDT BUY 0.01 --limit 94000 --account alice; "
+    "orderdesk submit BTC_USDT SELL 0.01 --limit 96000 --stop 95500 --tif GTC"
+)
+def submit(
+    symbol: Annotated[str, typer.Argument(help="e.g. BTC_USDT")],
+    side: Annotated[Side, typer.Argument(help="BUY or SELL", case_sensitive=False)],
+    quantity: Annotated[str, typer.Argument(help="in the base asset, e.g. 0.015")],
+    *,
+    limit: Annotated[
+        str | None, typer.Option(help="limit price (LIMIT; STOP_LIMIT with --stop)")
+    ] = None,
+    stop: Annotated[str | None, typer.Option(help="stop price (STOP_LIMIT, needs --limit)")] = None,
+    tif: Annotated[TimeInForce, typer.Option(help="time in force", case_sensitive=False)] = (
+        TimeInForce.GTC
+    ),
+    expire_at: Annotated[
+        datetime | None, typer.Option(help="GTD expiry (ISO 8601, UTC if no zone)")
+    ] = None,
+    group: Annotated[
+        str | None, typer.Option(help="execution group EXG_... (default: a new one)")
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(min=0, help="seconds to follow the order until it finishes")
+    ] = 0.0,
+    account: AccountOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record an order, send it to the venue and show what the venue said.
+
+    MARKET without --limit, LIMIT with it, STOP_LIMIT with --limit and --stop.
+    """
+    settings = config(db=db, account=account)
+    price, stop_price = _decimal("--limit", limit), _decimal("--stop", stop)
+    size = _decimal("QTY", quantity)
+    if stop_price is not None and price is None:
+        fail(2, "--stop needs --limit (a STOP_LIMIT order has both)")
+    kind = (
+        OrderType.MARKET if price is None
+        else OrderType.LIMIT if stop_price is None else OrderType.STOP_LIMIT
+    )  # fmt: skip
+    now = datetime.now(UTC)
+    expiry = None
+    if expire_at is not None:
+        expiry = expire_at if expire_at.tzinfo else expire_at.replace(tzinfo=UTC)
+    fields: dict[str, object] = {
+        "parent_group_id": group or generate_group_id(now), "symbol": symbol.upper(),
+        "side": side, "order_type": kind, "quantity": size, "price": price,
+        "stop_price": stop_price, "time_in_force": tif, "expire_at": expiry,
+        "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    try:
+        order = Order.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValueError as error:
+        errors = getattr(error, "errors", None)
+        message = str(error) if errors is None else errors()[0]["msg"]
+        fail(2, f"bad order: {message}", "nothing was recorded or sent")
+
+    async def work(broker: AsyncBroker) -> OrderRecord:
+        record = await broker.submit(order)
+        deadline = asyncio.get_running_loop().time() + wait
+        while not record.order.status.is_terminal and wait:
+            if asyncio.get_running_loop().time() >= deadline:
+                break
+            await asyncio.sleep(min(0.5, wait))
+            record = await broker.status(record.order_id)
+        return record
+
+    record = _run(settings, work)
+    _show(record, as_json)
+    _outcome(record)
+
+
+@app.command(epilog="Example: orderdesk cancel ORD_20251201_150000_a1b2c3d4 --account alice")
+def cancel(
+    order_id: str,
+    account: AccountOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel an order at the venue; show how it stands (FILLED if it filled first)."""
+    settings = config(db=db, account=account)
+    who = require_account(settings)
+    ledger = open_ledger(settings.db)
+    try:
+        ledger.get(who, order_id)
+    except NotFound:
+        fail(3, f"order {order_id} not found in account {who}")
+
+    async def work(broker: AsyncBroker) -> OrderRecord:
+        return await broker.cancel(order_id)
+
+    _show(_run(settings, work), as_json)
+
+
+@app.command(epilog="Example: orderdesk reconcile --account alice --dry-run --json")
+def reconcile(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="report the differences, change nothing")
+    ] = False,
+    account: AccountOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare the ledger with the venue and (unless --dry-run) adopt the venue's truth."""
+    settings = config(db=db, account=account)
+
+    async def work(broker: AsyncBroker) -> str:
+        found = await broker.reconcile(dry_run=dry_run)
+        if as_json:
+            return found.to_json()
+        counts = ", ".join(f"{kind} {n}" for kind, n in found.counts().items() if n)
+        verb = "found (dry run, nothing changed)" if dry_run else "applied"
+        lines = [
+            f"reconciled {found.account} at {found.venue}: "
+            f"{len(found.differences)} differences {verb}" + (f": {counts}" if counts else "")
+        ]
+        lines += [f"  {d.kind.value} {d.order_id or d.client_order_id}: ledger "
+                  f"{d.ledger_status} venue {d.venue_status}: {d.action}"
+                  for d in found.differences[:50]]  # fmt: skip
+        return "\n".join(lines)
+
+    typer.echo(_run(settings, work))

@@ -1,0 +1,162 @@
+"""The report from execution rows equals the per-order report, exactly, on random ledgers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orderdesk.clocks import ManualClock
+from orderdesk.ledger import Ledger
+from orderdesk.ledger.stores.memory import MemoryStore
+from orderdesk.ledger.stores.sqlite import SqliteStore
+from orderdesk.model.events import Acked, Cancelled, Expired, Filled, Rejected
+from orderdesk.model.records import SubmitState
+from orderdesk.ports import ExecutionRows, Store
+from orderdesk.stats import Report, executions, ledger_report, report
+from orderdesk.testing.ledger_kit import T0, fill_of, make_group, order_in_group
+
+ACCOUNT = "acct-1"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One random order: how it is priced, sent, filled and how it ends."""
+
+    symbol: str
+    venue: str
+    side: str
+    kind: str
+    arrival: str | None
+    fills: tuple[tuple[int, str, int], ...]  # (quantity in thousandths, price, µs after T0)
+    extra: int  # quantity left unfilled, in thousandths
+    end: str
+    sent_after: int | None
+
+
+def _price(cents: int, places: int) -> str:
+    text = str(cents).rjust(places + 1, "0")
+    return f"{text[:-places]}.{text[-places:]}" if places else text
+
+
+prices = st.builds(_price, st.integers(1, 2_000_000), st.sampled_from([0, 1, 2, 3, 7]))
+specs = st.builds(
+    Spec,
+    symbol=st.sampled_from(["BTC_USDT", "ETH_USDT"]),
+    venue=st.sampled_from(["paper", "loopback"]),
+    side=st.sampled_from(["BUY", "SELL"]),
+    kind=st.sampled_from(["MARKET", "LIMIT"]),
+    arrival=st.none() | prices,
+    fills=st.lists(st.tuples(st.integers(1, 5_000), prices, st.integers(0, 10**9)), max_size=3).map(
+        tuple
+    ),
+    extra=st.integers(0, 3),
+    end=st.sampled_from(["filled", "cancelled", "expired", "rejected", "open", "pending"]),
+    sent_after=st.none() | st.integers(0, 10**8),
+)
+group_bys = st.lists(
+    st.sampled_from(["symbol", "side", "order_type", "account", "venue"]), unique=True, max_size=3
+)
+
+
+def _record(ledger: Ledger, clock: ManualClock, number: int, spec: Spec) -> None:
+    group = ledger.record_group(make_group(symbol=spec.symbol, side=spec.side))
+    fills = () if spec.end == "rejected" else spec.fills
+    filled = sum(quantity for quantity, _, _ in fills)
+    # A "filled" order's fills complete it; any other keeps some quantity unfilled (or not).
+    extra = 0 if spec.end == "filled" and fills else max(spec.extra, 0 if filled else 1)
+    quantity = Decimal(filled + extra).scaleb(-3)
+    order = order_in_group(
+        group,
+        T0 + timedelta(seconds=number),
+        symbol=spec.symbol,
+        side=spec.side,
+        order_type=spec.kind,
+        quantity=str(quantity),
+        price=None if spec.kind == "MARKET" else "100.00",
+    )
+    ledger.record_order(
+        ACCOUNT, order, venue=spec.venue, client_order_id=f"c{number}", arrival_price=spec.arrival
+    )
+    if spec.sent_after is not None:
+        clock.advance(timedelta(microseconds=spec.sent_after))
+        ledger.set_submit_state(ACCOUNT, order.order_id, SubmitState.SENT)
+    at = T0 + timedelta(seconds=number)
+    if spec.end != "pending":
+        ledger.apply(ACCOUNT, order.order_id, Acked(at, f"V{number}"))
+    for n, (part, price, after) in enumerate(fills):
+        fill = fill_of(
+            order, str(Decimal(part).scaleb(-3)), f"t{number}-{n}", price,
+            at + timedelta(microseconds=after),
+        )  # fmt: skip
+        ledger.apply(ACCOUNT, order.order_id, Filled(fill))
+    if spec.end == "cancelled":
+        ledger.apply(ACCOUNT, order.order_id, Cancelled(at + timedelta(hours=1)))
+    elif spec.end == "expired":
+        ledger.apply(ACCOUNT, order.order_id, Expired(at + timedelta(hours=1)))
+    elif spec.end == "rejected":
+        ledger.apply(ACCOUNT, order.order_id, Rejected(at, "no"))
+
+
+class _WithoutRows:
+    """A store that does not offer the ExecutionRows port: the Ledger builds the rows."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "execution_rows":
+            raise AttributeError(name)
+        return getattr(self._store, name)
+
+
+def _ledgers(specs: list[Spec]) -> Iterator[Ledger]:
+    for store in (MemoryStore(), SqliteStore(":memory:", synchronous="NORMAL")):
+        clock = ManualClock(T0)
+        ledger = Ledger(store, clock)
+        for number, spec in enumerate(specs):
+            _record(ledger, clock, number, spec)
+        yield ledger
+        yield Ledger(_WithoutRows(store), clock)
+
+
+def _per_order(ledger: Ledger, **window: Any) -> Report:
+    found = list(executions(ledger, ACCOUNT))  # a list: report() measures each order
+    return report(found, **window)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(specs, max_size=12), group_bys, st.integers(0, 12))
+def test_the_report_from_rows_is_the_per_order_report(
+    orders: list[Spec], group_by: list[str], cut: int
+) -> None:
+    for ledger in _ledgers(orders):
+        assert isinstance(ledger.store, ExecutionRows) != isinstance(ledger.store, _WithoutRows)
+        expected = _per_order(ledger, group_by=group_by)
+        fast = ledger_report(ledger, ACCOUNT, group_by=group_by)
+        assert fast == expected
+        assert fast.to_json() == expected.to_json()  # the same digits, not only equal values
+        assert report(executions(ledger, ACCOUNT), group_by=group_by) == expected
+        start, end = T0 + timedelta(seconds=cut // 2), T0 + timedelta(seconds=cut)
+        windowed = report(executions(ledger, ACCOUNT), start=start, end=end, group_by=group_by)
+        assert windowed == _per_order(ledger, start=start, end=end, group_by=group_by)
+
+
+def test_an_iterated_ledger_executions_is_measured_order_by_order() -> None:
+    clock = ManualClock(T0)
+    ledger = Ledger(MemoryStore(), clock)
+    spec = Spec("BTC_USDT", "paper", "BUY", "MARKET", "99.5", ((1000, "100", 5),), 0, "filled", 1)
+    _record(ledger, clock, 0, spec)
+    found = executions(ledger, ACCOUNT)
+    first = next(found)
+    assert not found.untouched
+    assert report([first]).groups[()].slippage_mean_bps == Decimal("50.251256")
+    assert report(found).groups == {}  # the rest: nothing left
+    with pytest.raises(StopIteration):
+        next(found)
