@@ -35,7 +35,7 @@ _GROUP: Final = "EXG_20260105_090000_stats"
 _SPAN_US: Final = 30 * 86_400 * 1_000_000
 _EPOCH_US: Final = int(T0.timestamp()) * 1_000_000
 _BATCH: Final = 20_000
-_FORMAT: Final = 1  # bump when the generated data changes: cached files are then remade
+_FORMAT: Final = 2  # bump when the generated data changes: cached files are then remade
 
 # symbol, price tick decimals, quantity step decimals, mid in ticks, quantity range in steps
 _SYMBOLS: Final = (
@@ -161,6 +161,7 @@ def _orders(count: int, seed: int) -> Iterator[Rows]:
             _fixed(notional, step + tick) if notional else "0", max(len(bounds) - 1, 0),
             arrival, _time(sent), None if acked is None else _time(acked),
             None if first is None else _time(first), _time(updated) if terminal else None,
+            None if last is None else _time(last),
         ))  # fmt: skip
         if len(orders) >= _BATCH:
             yield orders, fills

@@ -4,6 +4,8 @@ one is refused with a clear message and left untouched."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -16,10 +18,10 @@ from orderdesk.ledger.stores import postgres_schema, sqlite_schema
 from orderdesk.ledger.stores.columns import POSTGRES_CODEC, SQLITE_CODEC
 from orderdesk.ledger.stores.postgres import PostgresStore
 from orderdesk.ledger.stores.sqlite import SqliteStore
-from orderdesk.model.events import Acked
+from orderdesk.model.events import Acked, Filled
 from orderdesk.model.records import OrderRecord
 from orderdesk.testing.assertions import exact
-from orderdesk.testing.ledger_kit import T0, make_group, order_in_group
+from orderdesk.testing.ledger_kit import T0, fill_of, make_group, order_in_group, recorded_order
 
 V1_ORDER_COLUMNS = 24  # the orders columns of schema version 1
 
@@ -56,11 +58,47 @@ def test_sqlite_version_1_database_migrates_to_latest_keeping_its_orders(tmp_pat
     migrated = ledger.get("acct-1", record.order_id)
     ledger.apply("acct-1", record.order_id, Acked(T0, "V-1"))
 
-    assert store.schema_version == sqlite_schema.LATEST == 2
+    assert store.schema_version == sqlite_schema.LATEST == 3
     assert migrated == record
     assert exact(migrated.order) == exact(record.order)
     assert (migrated.arrival_price, migrated.sent_at, migrated.completed_at) == (None, None, None)
     assert ledger.get("acct-1", record.order_id).acked_at == T0
+
+
+def _filled_out_of_order(ledger: Ledger) -> str:
+    """Record an order filled by two fills whose reports came latest first; return its id."""
+    record = recorded_order(ledger, quantity="1.0")
+    order = record.order
+    late = fill_of(order, "0.5", "t-late", at=T0 + timedelta(seconds=9))
+    early = fill_of(order, "0.5", "t-early", at=T0 + timedelta(seconds=2))
+    ledger.apply("acct-1", record.order_id, Filled(late))
+    ledger.apply("acct-1", record.order_id, Filled(early))
+    return record.order_id
+
+
+def _as_version_2(execute: Callable[..., object]) -> None:
+    """Take a current database back to schema 2 as an older orderdesk left it: no
+    last_fill_at, and first_fill_at the first fill applied rather than the earliest."""
+    execute("UPDATE orders SET first_fill_at = last_fill_at WHERE fill_count > 0")
+    execute("ALTER TABLE orders DROP COLUMN last_fill_at")
+    execute("UPDATE orderdesk_schema SET version = 2")
+
+
+def test_sqlite_version_2_database_gains_its_fills_latest_and_earliest_times(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v2.db"
+    store = SqliteStore(path)
+    order_id = _filled_out_of_order(Ledger(store, ManualClock(T0)))
+    store.close()
+    with sqlite3.connect(path) as old:
+        _as_version_2(old.execute)
+
+    migrated = Ledger(SqliteStore(path), ManualClock(T0)).get("acct-1", order_id)
+
+    assert sqlite_schema.read_version(sqlite3.connect(path)) == 3
+    assert migrated.first_fill_at == T0 + timedelta(seconds=2)
+    assert migrated.last_fill_at == T0 + timedelta(seconds=9)
 
 
 def test_sqlite_database_from_a_newer_orderdesk_is_refused_untouched(tmp_path: Path) -> None:
@@ -73,7 +111,7 @@ def test_sqlite_database_from_a_newer_orderdesk_is_refused_untouched(tmp_path: P
         SqliteStore(path)
 
     assert str(refused.value) == (
-        "database schema version 99 is newer than this orderdesk supports (2); "
+        "database schema version 99 is newer than this orderdesk supports (3); "
         "upgrade orderdesk, do not downgrade the database"
     )
     assert sqlite_schema.read_version(sqlite3.connect(path)) == 99
@@ -115,9 +153,29 @@ def test_postgres_version_1_schema_migrates_to_latest_keeping_its_orders(
     store = PostgresStore(url, schema=schema)
     migrated = Ledger(store, ManualClock(T0)).get("acct-1", record.order_id)
 
-    assert store.schema_version == postgres_schema.LATEST == 2
+    assert store.schema_version == postgres_schema.LATEST == 3
     assert migrated == record
     assert exact(migrated.order) == exact(record.order)
+
+
+@pytest.mark.postgres
+def test_postgres_version_2_schema_gains_its_fills_latest_and_earliest_times(
+    pg_schema: tuple[str, str],
+) -> None:
+    url, schema = pg_schema
+    store = PostgresStore(url, schema=schema)
+    order_id = _filled_out_of_order(Ledger(store, ManualClock(T0)))
+    store.close()
+    with psycopg.connect(url, autocommit=True) as old:
+        old.execute(f"SET search_path TO {schema}")
+        _as_version_2(old.execute)
+
+    upgraded = PostgresStore(url, schema=schema)
+    migrated = Ledger(upgraded, ManualClock(T0)).get("acct-1", order_id)
+
+    assert upgraded.schema_version == 3
+    assert migrated.first_fill_at == T0 + timedelta(seconds=2)
+    assert migrated.last_fill_at == T0 + timedelta(seconds=9)
 
 
 @pytest.mark.postgres
@@ -132,4 +190,4 @@ def test_postgres_schema_from_a_newer_orderdesk_is_refused(
     with pytest.raises(SchemaVersionError) as refused:
         PostgresStore(url, schema=schema)
 
-    assert (refused.value.found, refused.value.supported) == (7, 2)
+    assert (refused.value.found, refused.value.supported) == (7, 3)

@@ -5,21 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from orderdesk.clocks import ManualClock
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores.memory import MemoryStore
 from orderdesk.ledger.stores.sqlite import SqliteStore
+from orderdesk.model.decimals import EXACT, decimal_text
 from orderdesk.model.events import Acked, Cancelled, Expired, Filled, Rejected
 from orderdesk.model.records import SubmitState
 from orderdesk.ports import ExecutionRows, Store
-from orderdesk.stats import Report, executions, ledger_report, report
+from orderdesk.stats import Report, executions, ledger_report, report, report_of_rows
 from orderdesk.testing.ledger_kit import T0, fill_of, make_group, order_in_group
 
 ACCOUNT = "acct-1"
@@ -160,3 +161,64 @@ def test_an_iterated_ledger_executions_is_measured_order_by_order() -> None:
     assert report(found).groups == {}  # the rest: nothing left
     with pytest.raises(StopIteration):
         next(found)
+
+
+_RATIO = Context(prec=40, rounding=ROUND_HALF_EVEN)
+_SCALE = Decimal(10_000 * 10**6)
+
+
+def _decimal_units(side: str, arrival: Decimal, filled: Decimal, notional: Decimal) -> int:
+    """measure()'s computation: average and bps to 40 digits, then half-even to 1e-6 bps."""
+    average = _RATIO.divide(notional, filled)
+    scale = _SCALE if side == "BUY" else -_SCALE
+    return round(_RATIO.divide(EXACT.multiply(EXACT.subtract(average, arrival), scale), arrival))
+
+
+def _one_row(side: str, arrival: Decimal, filled: Decimal, notional: Decimal) -> Decimal | None:
+    row = ("", "FILLED", side, decimal_text(arrival), decimal_text(filled),
+           decimal_text(notional), "2026-01-05T09:00:00.000000+00:00", None)  # fmt: skip
+    return report_of_rows([row]).groups[()].slippage_median_bps
+
+
+def _positive(integer_digits: int, places: int) -> st.SearchStrategy[Decimal]:
+    return st.integers(1, 10 ** (integer_digits + places) - 1).map(
+        lambda coefficient: Decimal(coefficient).scaleb(-places)
+    )
+
+
+decimals = st.integers(0, 18).flatmap(lambda places: _positive(20 - places // 2, places))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["BUY", "SELL"]), decimals, decimals, decimals)
+def test_slippage_from_rows_is_measures_for_any_scale(
+    side: str, arrival: Decimal, filled: Decimal, notional: Decimal
+) -> None:
+    """From 1e-18 to 1e20, a row's slippage is measure()'s computation, digit for digit."""
+    units = _decimal_units(side, arrival, filled, notional)
+    assume(abs(units) < 10**36)  # beyond 1e30 bps is no price: the report's 40 digits end
+    expected = EXACT.scaleb(Decimal(units), -6)
+    assert _one_row(side, arrival, filled, notional) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["BUY", "SELL"]),
+    _positive(7, 2),
+    _positive(4, 5),
+    st.integers(-(10**9), 10**9),
+)
+def test_a_slippage_exactly_half_way_rounds_half_even(
+    side: str, arrival: Decimal, filled: Decimal, units: int
+) -> None:
+    """A notional whose slippage is exactly units + 1/2 (of 1e-6 bps) rounds to the even
+    neighbour, as measure() does."""
+    sign = 1 if side == "BUY" else -1
+    half_way = Decimal(2 * units + 1) / 2 * sign  # in units, before rounding
+    notional = EXACT.multiply(
+        EXACT.multiply(filled, arrival), EXACT.add(1, EXACT.divide(half_way, _SCALE))
+    )
+    assert notional > 0
+    rounded = units if units % 2 == 0 else units + 1
+    assert _decimal_units(side, arrival, filled, notional) == rounded
+    assert _one_row(side, arrival, filled, notional) == EXACT.scaleb(Decimal(rounded), -6)

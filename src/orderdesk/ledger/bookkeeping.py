@@ -123,6 +123,16 @@ def decide_event(record: OrderRecord, known: Fill | None, event: OrderEvent) -> 
     return decide(record.order, StoredFills(record, known), event)
 
 
+def _earlier(known: datetime | None, new: datetime | None) -> datetime | None:
+    """Return the earlier of two optional times (fills may be reported out of order)."""
+    return new if known is None or (new is not None and new < known) else known
+
+
+def _later(known: datetime | None, new: datetime | None) -> datetime | None:
+    """Return the later of two optional times."""
+    return new if known is None or (new is not None and new > known) else known
+
+
 def after_event(record: OrderRecord, transition: Transition, at: datetime) -> OrderRecord | None:
     """Return the record after a decided event at ``at``, or ``None`` if nothing changes."""
     # An ack or a fill shows the venue holds the order: the submit is settled. So does a
@@ -139,6 +149,7 @@ def after_event(record: OrderRecord, transition: Transition, at: datetime) -> Or
     if transition.changed:
         commit(order, fills, transition, at)  # the lifecycle's one door
     fill = transition.fill
+    executed_at = None if fill is None else fill.executed_at
     became_terminal = transition.after.is_terminal and not transition.before.is_terminal
     return replace(
         record,
@@ -149,8 +160,9 @@ def after_event(record: OrderRecord, transition: Transition, at: datetime) -> Or
         fill_count=record.fill_count + (fill is not None),
         submit_state=_S.ACKED if settled else record.submit_state,
         acked_at=record.acked_at or (at if settled else None),
-        first_fill_at=record.first_fill_at or (fill.executed_at if fill else None),
+        first_fill_at=_earlier(record.first_fill_at, executed_at),
         completed_at=record.completed_at or (at if became_terminal else None),
+        last_fill_at=_later(record.last_fill_at, executed_at),
     )
 
 

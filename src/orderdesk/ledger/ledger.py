@@ -15,7 +15,6 @@ from typing import Any, Final, TypeVar
 from orderdesk.errors import ConcurrentUpdate, NotFound
 from orderdesk.ledger import bookkeeping, entries
 from orderdesk.model.decimals import parse_positive
-from orderdesk.model.enums import OrderStatus
 from orderdesk.model.events import Filled, OrderEvent
 from orderdesk.model.execution_rows import ExecutionRow, check_keys, execution_row
 from orderdesk.model.fill import Fill
@@ -381,16 +380,8 @@ class Ledger:
     ) -> Iterator[ExecutionRow]:
         """Yield the account's orders matching ``query`` as plain execution rows (see
         :mod:`orderdesk.model.execution_rows`), in no given order: from the store in one
-        read when it offers the ExecutionRows port, else from its records and fills."""
+        read when it offers the ExecutionRows port, else from its records."""
         if isinstance(self._store, ExecutionRows):
             return self._store.execution_rows(account, query, keys)
         names = check_keys(keys)
-        return (
-            execution_row(record, self._fills_if_filled(record), names)
-            for record in self.load_all(account, query)
-        )
-
-    def _fills_if_filled(self, record: OrderRecord) -> tuple[Fill, ...]:
-        if record.order.status is OrderStatus.FILLED and record.fill_count:
-            return self.fills(record.account, record.order_id)
-        return ()
+        return (execution_row(record, names) for record in self.load_all(account, query))

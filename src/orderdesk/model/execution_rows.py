@@ -9,19 +9,18 @@ filled_at)``:
 * times are UTC ISO-8601 text with microseconds (``"2026-01-05T09:00:00.000000+00:00"``),
   fixed width, so text order is time order;
 * ``submitted_at`` is ``sent_at``, or ``created_at`` for an order never sent;
-* ``filled_at`` is the latest ``executed_at`` among the fills of a FILLED order, ``None``
-  for any other status.
+* ``filled_at`` is the latest ``executed_at`` among the fills of a FILLED order (the
+  record's ``last_fill_at``), ``None`` for any other status.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final
 
 from orderdesk.model.decimals import decimal_text
 from orderdesk.model.enums import OrderStatus
-from orderdesk.model.fill import Fill
 from orderdesk.model.records import OrderRecord
 
 __all__ = ["EXECUTION_KEYS", "KEY_SEPARATOR", "ExecutionRow", "check_keys", "execution_row"]
@@ -46,8 +45,8 @@ def _text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def execution_row(record: OrderRecord, fills: Iterable[Fill], keys: Sequence[str]) -> ExecutionRow:
-    """Return ``record`` as an execution row (``fills``: its fills, read only if FILLED)."""
+def execution_row(record: OrderRecord, keys: Sequence[str]) -> ExecutionRow:
+    """Return ``record`` as an execution row keyed by the fields ``keys`` names."""
     order = record.order
     fields = {
         "symbol": order.symbol,
@@ -56,10 +55,7 @@ def execution_row(record: OrderRecord, fills: Iterable[Fill], keys: Sequence[str
         "account": record.account,
         "venue": record.venue,
     }
-    filled_at = None
-    if order.status is OrderStatus.FILLED:
-        last = max((fill.executed_at for fill in fills), default=None)
-        filled_at = None if last is None else _text(last)
+    last = record.last_fill_at if order.status is OrderStatus.FILLED else None
     arrival = record.arrival_price
     return (
         KEY_SEPARATOR.join(fields[name] for name in keys),
@@ -69,5 +65,5 @@ def execution_row(record: OrderRecord, fills: Iterable[Fill], keys: Sequence[str
         decimal_text(record.filled_quantity),
         decimal_text(record.notional),
         _text(record.sent_at or order.created_at),
-        filled_at,
+        None if last is None else _text(last),
     )

@@ -45,6 +45,11 @@ class OrderRecord:
     ``filled_quantity``, ``notional`` and ``fill_count`` are the store's running totals over
     the order's fills, kept so that applying a fill is constant-time; the Order never
     carries them (004 §10). ``version`` rises by one with every committed change.
+
+    The times are the execution's facts for statistics: ``sent_at`` and ``acked_at`` when
+    the submit left and was settled, ``first_fill_at`` and ``last_fill_at`` the earliest and
+    latest ``executed_at`` among the fills (reports may arrive out of order), and
+    ``completed_at`` when the order reached a terminal status.
     """
 
     order: Order
@@ -63,6 +68,7 @@ class OrderRecord:
     acked_at: datetime | None = None
     first_fill_at: datetime | None = None
     completed_at: datetime | None = None
+    last_fill_at: datetime | None = None
 
     @property
     def order_id(self) -> str:

@@ -68,7 +68,7 @@ class StoreContract(StoreProperties):
     # --- recording and reading ----------------------------------------------------------
 
     def test_schema_is_at_the_latest_version(self, store: Store) -> None:
-        assert store.schema_version == 2
+        assert store.schema_version == 3
 
     def test_recorded_order_reads_back_pending_and_not_sent(self, ledger: Ledger) -> None:
         record = recorded_order(ledger, arrival_price="99.50")
@@ -171,6 +171,21 @@ class StoreContract(StoreProperties):
         assert final.submit_state is SubmitState.ACKED
         assert final.completed_at == last.executed_at
         assert [exact(f) for f in ledger.fills("acct-1", order_id)] == [exact(first), exact(last)]
+
+    def test_fills_reported_out_of_order_keep_the_earliest_and_latest_times(
+        self, ledger: Ledger
+    ) -> None:
+        record = recorded_order(ledger, quantity="1.5")
+        times = [T0 + timedelta(seconds=s) for s in (5, 2, 9)]
+        for number, at in enumerate(times):
+            fill = fill_of(record.order, "0.5", f"t-{number}", at=at)
+            ledger.apply("acct-1", record.order_id, Filled(fill))
+
+        final = ledger.get("acct-1", record.order_id)
+
+        assert final.order.status is OrderStatus.FILLED
+        assert (final.first_fill_at, final.last_fill_at) == (times[1], times[2])
+        assert final.completed_at == times[2]
 
     def test_repeated_fill_is_a_journaled_no_op(self, ledger: Ledger, store: Store) -> None:
         record = recorded_order(ledger)

@@ -56,6 +56,7 @@ ORDER_COLUMNS = (
     "acked_at",
     "first_fill_at",
     "completed_at",
+    "last_fill_at",
 )
 
 FILL_COLUMNS = (
@@ -153,6 +154,7 @@ class Codec:
             None if record.acked_at is None else time(record.acked_at),
             None if record.first_fill_at is None else time(record.first_fill_at),
             None if record.completed_at is None else time(record.completed_at),
+            None if record.last_fill_at is None else time(record.last_fill_at),
         )
 
     def order_record(self, row: Sequence[Any], *, validate: bool = True) -> OrderRecord:
@@ -197,6 +199,7 @@ class Codec:
             acked_at=None if row[26] is None else time(row[26]),
             first_fill_at=None if row[27] is None else time(row[27]),
             completed_at=None if row[28] is None else time(row[28]),
+            last_fill_at=None if row[29] is None else time(row[29]),
         )
 
     def fill_row(self, venue: str, symbol: str, fill: Fill) -> tuple[Any, ...]:

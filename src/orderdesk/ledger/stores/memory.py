@@ -26,7 +26,7 @@ from orderdesk.ports import OrderPage, OrderQuery
 
 __all__ = ["MemoryStore"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The memory store has no schema to migrate; it reports the SQL stores' current version."""
 
 
@@ -358,7 +358,7 @@ class MemoryStore:
                     and (query.since is None or order.created_at >= query.since)
                     and (query.until is None or order.created_at < query.until)
                 ):
-                    rows.append(execution_row(record, state.fills.get(order_id, ()), names))
+                    rows.append(execution_row(record, names))
         return iter(rows)
 
     def close(self) -> None:

@@ -60,9 +60,7 @@ _EXECUTION_SELECT: Final = (
     "SELECT {key}, status, side, arrival_price::text, filled_quantity::text, notional::text, "
     + _UTC_TEXT.format("COALESCE(sent_at, created_at)")
     + ", CASE WHEN status = 'FILLED' THEN "
-    + _UTC_TEXT.format(
-        "(SELECT MAX(executed_at) FROM fills WHERE fills.order_id = orders.order_id)"
-    )
+    + _UTC_TEXT.format("last_fill_at")
     + " END FROM orders WHERE {where}"
 )
 _JOURNAL_COLUMNS: Final = (

@@ -104,7 +104,18 @@ _V2: Final = (
     "ALTER TABLE orders ADD COLUMN completed_at TIMESTAMPTZ",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2)
+# The latest fill's time on the order row, so statistics read no fills; filled in from the
+# fills already recorded. first_fill_at becomes the earliest fill's time for rows whose
+# fills came out of order.
+_V3: Final = (
+    "ALTER TABLE orders ADD COLUMN last_fill_at TIMESTAMPTZ",
+    """UPDATE orders SET
+        last_fill_at = (SELECT MAX(executed_at) FROM fills WHERE fills.order_id = orders.order_id),
+        first_fill_at = (SELECT MIN(executed_at) FROM fills WHERE fills.order_id = orders.order_id)
+       WHERE fill_count > 0""",
+)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3)
 """``MIGRATIONS[n - 1]`` takes the schema from version ``n - 1`` to ``n``."""
 LATEST: Final = len(MIGRATIONS)
 

@@ -51,13 +51,10 @@ _FILL_SELECT: Final = f"SELECT {', '.join(FILL_COLUMNS)} FROM fills"
 _FILL_INSERT: Final = (
     f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
 )
-# One fill's time is on the order row already (first_fill_at); only a FILLED order with
-# several fills needs its fills read. Migrated rows may lack first_fill_at.
+# The latest fill's time is on the order row (schema 3): no fill is read.
 _EXECUTION_SELECT: Final = (
     "SELECT {key}, status, side, arrival_price, filled_quantity, notional, "
-    "COALESCE(sent_at, created_at), CASE WHEN status <> 'FILLED' THEN NULL "
-    "WHEN fill_count = 1 AND first_fill_at IS NOT NULL THEN first_fill_at "
-    "ELSE (SELECT MAX(executed_at) FROM fills WHERE fills.order_id = orders.order_id) END "
+    "COALESCE(sent_at, created_at), CASE WHEN status = 'FILLED' THEN last_fill_at END "
     "FROM orders WHERE {where}"
 )
 _JOURNAL_COLUMNS: Final = (
