@@ -315,6 +315,11 @@ class MemoryStore:
                 return ()
             return tuple(self._state.fills[order_id])
 
+    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this venue trade, whatever its order, or ``None``."""
+        with self._lock:
+            return self._reads.fill_by_trade(venue, symbol, trade_id)
+
     def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
         """Return the account's group with its ``order_ids``, or ``None``."""
         with self._lock:

@@ -130,15 +130,16 @@ class _Reads:
         )
         return None if row is None else ExecutionGroup.model_validate_json(row[0])
 
-
-class _Transaction(_Reads):
     def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this venue trade, whatever its order, or ``None``."""
         row = self._one(
             f"{_FILL_SELECT} WHERE venue = %s AND symbol = %s AND trade_id = %s",
             (venue, symbol, trade_id),
         )
         return None if row is None else POSTGRES_CODEC.fill(row)
 
+
+class _Transaction(_Reads):
     def _run(self, sql: str, params: tuple[Any, ...]) -> psycopg.Cursor[Any]:
         with _translated():
             return self._db.execute(sql, params)

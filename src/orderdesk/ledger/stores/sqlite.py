@@ -128,17 +128,18 @@ class _Reads:
             ).fetchone()
         return None if row is None else ExecutionGroup.model_validate_json(row[0])
 
-
-class _Transaction(_Reads):
-    """One BEGIN IMMEDIATE transaction: the write lock is held from the first statement."""
-
     def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this venue trade, whatever its order, or ``None``."""
         with _translated():
             row = self._db.execute(
                 f"{_FILL_SELECT} WHERE venue = ? AND symbol = ? AND trade_id = ?",
                 (venue, symbol, trade_id),
             ).fetchone()
         return None if row is None else SQLITE_CODEC.fill(row)
+
+
+class _Transaction(_Reads):
+    """One BEGIN IMMEDIATE transaction: the write lock is held from the first statement."""
 
     def insert_plan(self, plan: TradePlan) -> None:
         with _translated():
