@@ -297,20 +297,12 @@ class AsyncBroker:
             return self._apply(
                 session, order_id, Rejected(at=at, reason=result.reason, code=code), "submit:reply"
             )
-        record = self._apply(
-            session,
-            order_id,
-            Acked(at=at, connector_order_id=result.venue_order_id),
-            "submit:reply",
-        )
-        for venue_fill in result.fills:
-            record = self._apply(
-                session, order_id, Filled(venue_fill.to_fill(order_id)), "submit:reply"
-            )
+        events: list[OrderEvent] = [Acked(at=at, connector_order_id=result.venue_order_id)]
+        events += (Filled(venue_fill.to_fill(order_id)) for venue_fill in result.fills)
         end = _VENUE_END.get(result.status)
         if end is not None:
-            record = self._apply(session, order_id, end(at=at), "submit:reply")
-        return record
+            events.append(end(at=at))
+        return self._apply_all(session, order_id, events, "submit:reply")
 
     # --- in doubt ------------------------------------------------------------------------
 
@@ -506,6 +498,26 @@ class AsyncBroker:
         session = self._require()
         async for report in session.connector.reports():
             self.on_report(report)
+
+    def _apply_all(
+        self, session: _Session, order_id: str, events: list[OrderEvent], cause: str
+    ) -> OrderRecord:
+        """Record what one reply said (an ack, its fills, its end) in one transaction."""
+        if len(events) == 1:
+            return self._apply(session, order_id, events[0], cause)
+        try:
+            outcomes = self._ledger.apply_all(session.account, order_id, events, causation_id=cause)
+        except LifecycleError:
+            # One of them is refused or alarming, and the transaction recorded none: apply
+            # them one at a time, each settled on its own as it always was.
+            record = self._apply(session, order_id, events[0], cause)
+            for event in events[1:]:
+                record = self._apply(session, order_id, event, cause)
+            return record
+        for applied in outcomes:
+            if applied.transition.changed:
+                self._publish(applied.record, applied.transition.fill)
+        return outcomes[-1].record
 
     def _apply(
         self, session: _Session, order_id: str, event: OrderEvent, cause: str

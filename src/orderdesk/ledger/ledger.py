@@ -259,28 +259,68 @@ class Ledger:
 
         def work(tx: StoreTransaction) -> Applied:
             record = self._for_update(tx, account, order_id)
-            known = None
-            if isinstance(event, Filled):
-                fill = event.fill
-                known = tx.fill_by_trade(record.venue, record.order.symbol, fill.trade_id)
-            transition = bookkeeping.decide_event(record, known, event)
-            updated = bookkeeping.after_event(record, transition, event.at)
-            if updated is not None:
-                tx.update_order(updated, record.version)
-            if transition.fill is not None:
-                tx.insert_fill(record.venue, record.order.symbol, transition.fill)
-            _note(
-                tx,
-                entries.EVENT_KINDS[type(event)],
-                record,
-                entries.encode_event(event, transition),
-                at=self._clock.now(),
-                causation_id=causation_id,
-                correlation_id=correlation_id,
-            )
-            return Applied(transition, record if updated is None else updated)
+            return self._apply_in(tx, record, event, causation_id, correlation_id)
 
         return self._atomically(work)
+
+    def apply_all(
+        self,
+        account: str,
+        order_id: str,
+        events: Sequence[OrderEvent],
+        *,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> tuple[Applied, ...]:
+        """Apply several events of one order, in order, in one transaction: each is decided
+        on the order as the ones before it left it and journaled as :meth:`apply` would.
+
+        All or nothing: if the table forbids one or it raises an alarm, the error is raised
+        and nothing is recorded. Returns each event's outcome; the last record is the
+        order as :meth:`get` then returns it.
+        """
+
+        def work(tx: StoreTransaction) -> tuple[Applied, ...]:
+            outcomes: list[Applied] = []
+            record = self._for_update(tx, account, order_id)
+            for event in events:
+                # Within the transaction the order is what the previous event left.
+                applied = self._apply_in(tx, record, event, causation_id, correlation_id)
+                outcomes.append(applied)
+                record = applied.record
+            return tuple(outcomes)
+
+        return self._atomically(work)
+
+    def _apply_in(
+        self,
+        tx: StoreTransaction,
+        record: OrderRecord,
+        event: OrderEvent,
+        causation_id: str | None,
+        correlation_id: str | None,
+    ) -> Applied:
+        """Decide ``event`` on ``record`` (read in ``tx``) and write what it changes."""
+        known = None
+        if isinstance(event, Filled):
+            fill = event.fill
+            known = tx.fill_by_trade(record.venue, record.order.symbol, fill.trade_id)
+        transition = bookkeeping.decide_event(record, known, event)
+        updated = bookkeeping.after_event(record, transition, event.at)
+        if updated is not None:
+            tx.update_order(updated, record.version)
+        if transition.fill is not None:
+            tx.insert_fill(record.venue, record.order.symbol, transition.fill)
+        _note(
+            tx,
+            entries.EVENT_KINDS[type(event)],
+            record,
+            entries.encode_event(event, transition),
+            at=self._clock.now(),
+            causation_id=causation_id,
+            correlation_id=correlation_id,
+        )
+        return Applied(transition, record if updated is None else updated)
 
     def is_duplicate(self, record: OrderRecord, event: OrderEvent) -> bool:
         """Return whether ``event`` repeats what ``record`` (as read) already holds, so that

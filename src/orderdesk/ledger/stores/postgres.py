@@ -27,7 +27,12 @@ from orderdesk.errors import (
     StoreError,
 )
 from orderdesk.ledger.stores import postgres_schema
-from orderdesk.ledger.stores.columns import FILL_COLUMNS, ORDER_COLUMNS, POSTGRES_CODEC
+from orderdesk.ledger.stores.columns import (
+    FILL_COLUMNS,
+    ORDER_COLUMNS,
+    POSTGRES_CODEC,
+    payload_text,
+)
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
 from orderdesk.model.fill import Fill
@@ -184,7 +189,7 @@ class _Transaction(_Reads):
         correlation_id: str | None,
         payload: Mapping[str, Any],
     ) -> int:
-        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        text = payload_text(payload)
         values = (
             POSTGRES_CODEC.time(at), kind.value, account, order_id, group_id, plan_id,
             causation_id, correlation_id, text,

@@ -23,7 +23,12 @@ from orderdesk.errors import (
     StoreError,
 )
 from orderdesk.ledger.stores import sqlite_schema
-from orderdesk.ledger.stores.columns import FILL_COLUMNS, ORDER_COLUMNS, SQLITE_CODEC
+from orderdesk.ledger.stores.columns import (
+    FILL_COLUMNS,
+    ORDER_COLUMNS,
+    SQLITE_CODEC,
+    payload_text,
+)
 from orderdesk.ledger.stores.network import on_network_filesystem
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
@@ -80,10 +85,6 @@ def _translated() -> Iterator[None]:
         raise OperationalError(str(error)) from error
     except sqlite3.DatabaseError as error:
         raise StoreError(str(error)) from error
-
-
-def _payload_text(payload: Mapping[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _journal_entry(row: tuple[Any, ...]) -> JournalEntry:
@@ -195,7 +196,7 @@ class _Transaction(_Reads):
             plan_id,
             causation_id,
             correlation_id,
-            _payload_text(payload),
+            payload_text(payload),
         )
         with _translated():
             cursor = self._db.execute(_JOURNAL_INSERT, values)
