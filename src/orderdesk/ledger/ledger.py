@@ -2,7 +2,9 @@
 
 Every change is one store transaction that reads the order, decides through the lifecycle
 table, writes the order row (checked against its ``version``), the fill row and a journal
-entry, and commits. A transaction that loses a race to another writer is retried whole.
+entry, and commits (:meth:`Ledger.apply_all` decides and writes several events of one
+order so, in one transaction). A transaction that loses a race to another writer is retried
+whole.
 """
 
 from __future__ import annotations
