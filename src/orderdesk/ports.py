@@ -241,6 +241,14 @@ class Store(Protocol):
         """Return the account's order's fills in the order they were recorded."""
         ...
 
+    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this venue trade, whatever its order, or ``None``.
+
+        Like the transaction's own, for a caller (the Ledger) that reads it before deciding
+        whether a write is needed at all; never shown to an account.
+        """
+        ...
+
     def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
         """Return the account's group with its ``order_ids``, or ``None``."""
         ...

@@ -9,7 +9,7 @@ from decimal import Decimal as D
 from typing import Any, TypeVar
 
 from orderdesk import OrderStatus
-from orderdesk.broker.core import _request
+from orderdesk.broker.core import _default_group, _request
 from orderdesk.broker.reconcile import DifferenceKind
 from orderdesk.model import SubmitRequest
 from orderdesk.model.records import SubmitState
@@ -27,9 +27,12 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 def intent_only(desk: PaperDesk, side: str, quantity: str, price: str | None = None) -> str:
     """Record an order as the broker does before sending, then 'crash'."""
     order = desk.order(side, quantity, price=price)
-    desk.broker._ensure_group("acct-1", order)
     record = desk.ledger.record_order(
-        "acct-1", order, venue="paper", client_order_id=order.order_id
+        "acct-1",
+        order,
+        venue="paper",
+        client_order_id=order.order_id,
+        group=_default_group("acct-1", order),
     )
     return record.order_id
 

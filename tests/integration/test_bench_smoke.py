@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bench import broker, model, stats, venue
+from bench import broker, hotpath, model, stats, venue
 from bench.ledger_lifecycle import bench_group, make_lifecycles
 
 
@@ -22,6 +22,16 @@ def test_the_broker_benchmark_runs() -> None:
     rows = broker.run(20)
     assert [name for name, *_ in rows] == ["memory", "SQLite NORMAL", "SQLite FULL"]
     assert all(rate > 0 for _, *rates in rows for rate in rates)
+
+
+@pytest.mark.parametrize(("store", "kind"), [("memory", "MARKET"), ("sqlite-normal", "LIMIT")])
+def test_the_hot_path_benchmark_runs_and_counts_the_ledger_work(
+    store: str, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hotpath.main(["--orders", "20", "--store", store, "--type", kind])
+    out = capsys.readouterr().out
+    transactions = "3.00" if kind == "MARKET" else "4.00"
+    assert f"transactions/order  {transactions:>10}" in out
 
 
 def test_the_venue_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,7 +22,8 @@ import subprocess
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +33,7 @@ import pytest
 
 from orderdesk.broker import AsyncBroker, BrokerSettings, RetryPolicy
 from orderdesk.clocks import SystemClock
-from orderdesk.ledger import Ledger
+from orderdesk.ledger import Applied, Ledger
 from orderdesk.ledger.stores.sqlite import SqliteStore
 from orderdesk.model import (
     Filled,
@@ -158,16 +159,33 @@ class _KillableLedger(Ledger):
 
     killer: _Killer | None = None
 
-    def apply(
-        self, account: str, order_id: str, event: OrderEvent, **ids: str | None
-    ) -> Transition:
+    @contextmanager
+    def _recording(self, events: Sequence[OrderEvent]) -> Iterator[None]:
         if self.killer is not None:
-            self.killer.recording_fill = isinstance(event, Filled)
+            self.killer.recording_fill = any(isinstance(event, Filled) for event in events)
         try:
-            return super().apply(account, order_id, event, **ids)
+            yield
         finally:
             if self.killer is not None:
                 self.killer.recording_fill = False
+
+    def apply(
+        self, account: str, order_id: str, event: OrderEvent, **ids: str | None
+    ) -> Transition:
+        with self._recording([event]):
+            return super().apply(account, order_id, event, **ids)
+
+    def apply_and_get(
+        self, account: str, order_id: str, event: OrderEvent, **ids: str | None
+    ) -> Applied:
+        with self._recording([event]):
+            return super().apply_and_get(account, order_id, event, **ids)
+
+    def apply_all(
+        self, account: str, order_id: str, events: Sequence[OrderEvent], **ids: str | None
+    ) -> tuple[Applied, ...]:
+        with self._recording(events):
+            return super().apply_all(account, order_id, events, **ids)
 
 
 def _broker(ledger_path: Path, base_url: str, killer: _Killer | None) -> AsyncBroker:

@@ -238,7 +238,6 @@ class AsyncBroker:
         if self._check_balance:
             balances = await session.retrier.call(Operation.QUERY, session.connector.balances)
         checked = check_order(order, market, reference_price=arrival, balances=balances)
-        self._ensure_group(session.account, checked)
         record = self._ledger.record_order(
             session.account,
             checked,
@@ -246,6 +245,7 @@ class AsyncBroker:
             client_order_id=session.codec.encode(checked.order_id),
             arrival_price=arrival,
             causation_id=f"submit:{checked.order_id}",
+            group=_default_group(session.account, checked),
         )
         self._publish(record)
         return await self._send(session, record)
@@ -267,22 +267,6 @@ class AsyncBroker:
             return await self._market_data.mid_price(symbol)
         except VenueError:  # a quote is worth having, not worth failing an order for
             return None
-
-    def _ensure_group(self, account: str, order: Order) -> None:
-        try:
-            self._ledger.get_group(account, order.parent_group_id)
-        except NotFound:
-            self._ledger.record_group(
-                ExecutionGroup(
-                    group_id=order.parent_group_id,
-                    account=account,
-                    strategy="unspecified",
-                    symbol=order.symbol,
-                    side=order.side,
-                    created_at=order.created_at,
-                ),
-                causation_id=f"submit:{order.order_id}",
-            )
 
     async def _send(self, session: _Session, record: OrderRecord) -> OrderRecord:
         account, order_id = session.account, record.order_id
@@ -313,20 +297,12 @@ class AsyncBroker:
             return self._apply(
                 session, order_id, Rejected(at=at, reason=result.reason, code=code), "submit:reply"
             )
-        record = self._apply(
-            session,
-            order_id,
-            Acked(at=at, connector_order_id=result.venue_order_id),
-            "submit:reply",
-        )
-        for venue_fill in result.fills:
-            record = self._apply(
-                session, order_id, Filled(venue_fill.to_fill(order_id)), "submit:reply"
-            )
+        events: list[OrderEvent] = [Acked(at=at, connector_order_id=result.venue_order_id)]
+        events += (Filled(venue_fill.to_fill(order_id)) for venue_fill in result.fills)
         end = _VENUE_END.get(result.status)
         if end is not None:
-            record = self._apply(session, order_id, end(at=at), "submit:reply")
-        return record
+            events.append(end(at=at))
+        return self._apply_all(session, order_id, events, "submit:reply")
 
     # --- in doubt ------------------------------------------------------------------------
 
@@ -506,9 +482,12 @@ class AsyncBroker:
             )
         except NotFound:
             return None
-        return self._apply(
-            session, record.order_id, to_event(report, record.order_id), f"report:{report.seq}"
-        )
+        event = to_event(report, record.order_id)
+        if self._ledger.is_duplicate(record, event):
+            # A repeat (an ack of an acked order, a trade already recorded): it would change
+            # nothing and publish nothing, so it costs this read instead of a transaction.
+            return record
+        return self._apply(session, record.order_id, event, f"report:{report.seq}")
 
     def on_reports(self, reports: Iterable[ExecutionReport]) -> int:
         """Record a batch of reports; return how many were ours."""
@@ -520,11 +499,33 @@ class AsyncBroker:
         async for report in session.connector.reports():
             self.on_report(report)
 
+    def _apply_all(
+        self, session: _Session, order_id: str, events: list[OrderEvent], cause: str
+    ) -> OrderRecord:
+        """Record what one reply said (an ack, its fills, its end) in one transaction."""
+        if len(events) == 1:
+            return self._apply(session, order_id, events[0], cause)
+        try:
+            outcomes = self._ledger.apply_all(session.account, order_id, events, causation_id=cause)
+        except LifecycleError:
+            # One of them is refused or alarming, and the transaction recorded none: apply
+            # them one at a time, each settled on its own as it always was.
+            record = self._apply(session, order_id, events[0], cause)
+            for event in events[1:]:
+                record = self._apply(session, order_id, event, cause)
+            return record
+        for applied in outcomes:
+            if applied.transition.changed:
+                self._publish(applied.record, applied.transition.fill)
+        return outcomes[-1].record
+
     def _apply(
         self, session: _Session, order_id: str, event: OrderEvent, cause: str
     ) -> OrderRecord:
         try:
-            transition = self._ledger.apply(session.account, order_id, event, causation_id=cause)
+            applied = self._ledger.apply_and_get(
+                session.account, order_id, event, causation_id=cause
+            )
         except IntegrityAlarm as alarm:
             self.alarms.append(alarm)
             return self._ledger.get(session.account, order_id)
@@ -532,10 +533,10 @@ class AsyncBroker:
             # An event the table forbids here (a reject after a fill): the ledger changed
             # nothing and journaled nothing; the venue's later reports settle the order.
             return self._ledger.get(session.account, order_id)
-        record = self._ledger.get(session.account, order_id)
+        transition = applied.transition
         if transition.changed:
-            self._publish(record, transition.fill)
-        return record
+            self._publish(applied.record, transition.fill)
+        return applied.record
 
     # --- cancel and status ---------------------------------------------------------------
 
@@ -637,6 +638,18 @@ class AsyncBroker:
     async def trace(self, order_id: str) -> Trace:
         """Return the order's causality chain: plan, group, order, every event and fill."""
         return self._journal.trace(self._require().account, order_id)
+
+
+def _default_group(account: str, order: Order) -> ExecutionGroup:
+    """The group an order names, as recorded with it when nobody recorded it before."""
+    return ExecutionGroup(
+        group_id=order.parent_group_id,
+        account=account,
+        strategy="unspecified",
+        symbol=order.symbol,
+        side=order.side,
+        created_at=order.created_at,
+    )
 
 
 def _request(record: OrderRecord) -> SubmitRequest:

@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from types import MappingProxyType
 from typing import Final, TypeVar
 
@@ -265,6 +266,15 @@ class Retrier:
         """
         self.budget.deposit()
         started = self.clock.now()
+        # The first attempt runs outside tenacity: nearly every call succeeds at once, and
+        # tenacity's machinery costs more than the venue call itself. Retries, when the
+        # policy allows one, run under tenacity exactly as they would have from the start.
+        try:
+            return await self._attempt(operation, send)
+        except VenueError as error:
+            if not self._should_retry(operation, error, 1, started):
+                raise
+            await self.sleep(self._wait(error, 1))
 
         def should_retry(state: RetryCallState) -> bool:
             outcome = state.outcome
@@ -272,40 +282,51 @@ class Retrier:
             error = outcome.exception()
             if error is None:
                 return False
-            action = action_for(operation, error)
-            if action in (RetryAction.GIVE_UP, RetryAction.RESOLVE):
-                return False
-            if state.attempt_number >= self.policy.max_attempts:
-                return False
-            elapsed = (self.clock.now() - started).total_seconds()
-            if elapsed >= self.policy.max_total:
-                return False
-            return self.budget.withdraw()
+            return self._should_retry(operation, error, state.attempt_number + 1, started)
 
         def wait(state: RetryCallState) -> float:
             outcome = state.outcome
             assert outcome is not None
             error = outcome.exception()
-            bound = self.policy.ceiling(state.attempt_number)
-            delay = self.rng.uniform(0, bound)
-            floor = 0.0
-            if isinstance(error, RateLimited | Banned):
-                floor = error.retry_after
-                delay = max(delay, floor)
-            self.delays.append((delay, bound, floor))
-            self.retries += 1
-            return delay
-
-        async def attempt() -> T:
-            self.breaker.check(operation)
-            self.requests += 1
-            try:
-                result = await send()
-            except VenueError as error:
-                self.breaker.record_failure(error)
-                raise
-            self.breaker.record_success()
-            return result
+            assert error is not None  # tenacity waits only after a retried failure
+            return self._wait(error, state.attempt_number + 1)
 
         retrying = AsyncRetrying(retry=should_retry, wait=wait, sleep=self.sleep, reraise=True)
-        return await retrying(attempt)
+        return await retrying(partial(self._attempt, operation, send))
+
+    async def _attempt(self, operation: Operation, send: Callable[[], Awaitable[T]]) -> T:
+        self.breaker.check(operation)
+        self.requests += 1
+        try:
+            result = await send()
+        except VenueError as error:
+            self.breaker.record_failure(error)
+            raise
+        self.breaker.record_success()
+        return result
+
+    def _should_retry(
+        self, operation: Operation, error: BaseException, attempt: int, started: datetime
+    ) -> bool:
+        """Whether the policy allows another attempt after failed attempt ``attempt``."""
+        action = action_for(operation, error)
+        if action in (RetryAction.GIVE_UP, RetryAction.RESOLVE):
+            return False
+        if attempt >= self.policy.max_attempts:
+            return False
+        elapsed = (self.clock.now() - started).total_seconds()
+        if elapsed >= self.policy.max_total:
+            return False
+        return self.budget.withdraw()
+
+    def _wait(self, error: BaseException, attempt: int) -> float:
+        """Draw the wait after failed attempt ``attempt`` and note it."""
+        bound = self.policy.ceiling(attempt)
+        delay = self.rng.uniform(0, bound)
+        floor = 0.0
+        if isinstance(error, RateLimited | Banned):
+            floor = error.retry_after
+            delay = max(delay, floor)
+        self.delays.append((delay, bound, floor))
+        self.retries += 1
+        return delay

@@ -4,6 +4,6 @@ Concrete stores live in :mod:`orderdesk.ledger.stores`; this package never names
 """
 
 from orderdesk.ledger.journal import Journal, OrderHistory, Trace, replay
-from orderdesk.ledger.ledger import Ledger
+from orderdesk.ledger.ledger import Applied, Ledger
 
-__all__ = ["Journal", "Ledger", "OrderHistory", "Trace", "replay"]
+__all__ = ["Applied", "Journal", "Ledger", "OrderHistory", "Trace", "replay"]

@@ -2,20 +2,23 @@
 
 Every change is one store transaction that reads the order, decides through the lifecycle
 table, writes the order row (checked against its ``version``), the fill row and a journal
-entry, and commits. A transaction that loses a race to another writer is retried whole.
+entry, and commits (:meth:`Ledger.apply_all` decides and writes several events of one
+order so, in one transaction). A transaction that loses a race to another writer is retried
+whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
-from orderdesk.errors import ConcurrentUpdate, NotFound
+from orderdesk.errors import ConcurrentUpdate, LifecycleError, NotFound
 from orderdesk.ledger import bookkeeping, entries
 from orderdesk.model.decimals import parse_positive
-from orderdesk.model.events import Filled, OrderEvent
+from orderdesk.model.events import Acked, Filled, OrderEvent
 from orderdesk.model.execution_rows import ExecutionRow, check_keys, execution_row
 from orderdesk.model.fill import Fill
 from orderdesk.model.lifecycle import Transition
@@ -31,7 +34,7 @@ from orderdesk.ports import (
     StoreTransaction,
 )
 
-__all__ = ["Ledger"]
+__all__ = ["Applied", "Ledger"]
 
 T = TypeVar("T")
 _ALL: Final = OrderQuery()
@@ -60,6 +63,14 @@ def _note(
         correlation_id=correlation_id,
         payload=payload,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What applying one event did: its decided transition and the order as it now stands."""
+
+    transition: Transition
+    record: OrderRecord
 
 
 class Ledger:
@@ -131,23 +142,32 @@ class Ledger:
         """Record an execution group; its plan, if named, must be recorded in its account."""
 
         def work(tx: StoreTransaction) -> ExecutionGroup:
-            if group.plan_id is not None and tx.get_plan(group.account, group.plan_id) is None:
-                raise NotFound(f"plan {group.plan_id} in account {group.account}")
-            tx.insert_group(group)
-            tx.append(
-                at=self._clock.now(),
-                kind=JournalKind.GROUP_RECORDED,
-                account=group.account,
-                order_id=None,
-                group_id=group.group_id,
-                plan_id=group.plan_id,
-                causation_id=causation_id,
-                correlation_id=correlation_id,
-                payload=entries.encode_group(group),
-            )
+            self._insert_group(tx, group, causation_id, correlation_id)
             return group.model_copy(update={"order_ids": ()})
 
         return self._atomically(work)
+
+    def _insert_group(
+        self,
+        tx: StoreTransaction,
+        group: ExecutionGroup,
+        causation_id: str | None,
+        correlation_id: str | None,
+    ) -> None:
+        if group.plan_id is not None and tx.get_plan(group.account, group.plan_id) is None:
+            raise NotFound(f"plan {group.plan_id} in account {group.account}")
+        tx.insert_group(group)
+        tx.append(
+            at=self._clock.now(),
+            kind=JournalKind.GROUP_RECORDED,
+            account=group.account,
+            order_id=None,
+            group_id=group.group_id,
+            plan_id=group.plan_id,
+            causation_id=causation_id,
+            correlation_id=correlation_id,
+            payload=entries.encode_group(group),
+        )
 
     def record_order(
         self,
@@ -159,16 +179,30 @@ class Ledger:
         arrival_price: Decimal | str | None = None,
         causation_id: str | None = None,
         correlation_id: str | None = None,
+        group: ExecutionGroup | None = None,
     ) -> OrderRecord:
         """Record a PENDING order's intent before anything is sent (DESIGN §4.1).
 
-        Its group must be recorded in ``account``; the client order id is unique per venue
-        (:class:`~orderdesk.errors.IntegrityError` otherwise).
+        Its group must be recorded in ``account``, or be given as ``group``: then it is
+        recorded first, in the same transaction, if it is not recorded yet. The client
+        order id is unique per venue (:class:`~orderdesk.errors.IntegrityError` otherwise).
         """
         arrival = None if arrival_price is None else parse_positive(arrival_price)
+        if group is not None and (
+            group.group_id != order.parent_group_id or group.account != account
+        ):
+            raise ValueError("group must be the order's parent group, in its account")
+
+        inserted: list[ExecutionGroup] = []  # the group this transaction recorded, if any
 
         def work(tx: StoreTransaction) -> OrderRecord:
-            plan_id = self._plan_of_group(tx, account, order.parent_group_id)
+            inserted.clear()  # a retried transaction starts afresh
+            if group is not None and not self._group_recorded(tx, account, group.group_id):
+                self._insert_group(tx, group, causation_id, correlation_id)
+                inserted.append(group)
+                plan_id = group.plan_id
+            else:
+                plan_id = self._plan_of_group(tx, account, order.parent_group_id)
             record = bookkeeping.new_record(
                 account,
                 order,
@@ -189,7 +223,10 @@ class Ledger:
             )
             return record
 
-        return self._atomically(work)
+        record = self._atomically(work)
+        for recorded in inserted:  # remembered only once committed
+            self._remember_group(account, recorded.group_id, recorded.plan_id)
+        return record
 
     def apply(
         self,
@@ -205,31 +242,113 @@ class Ledger:
         A duplicate (same trade id, a repeated ack) is journaled and changes nothing. An
         illegal event raises :class:`~orderdesk.errors.LifecycleError` and records nothing.
         """
+        return self.apply_and_get(
+            account, order_id, event, causation_id=causation_id, correlation_id=correlation_id
+        ).transition
 
-        def work(tx: StoreTransaction) -> Transition:
+    def apply_and_get(
+        self,
+        account: str,
+        order_id: str,
+        event: OrderEvent,
+        *,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Applied:
+        """Do what :meth:`apply` does and also return the order as :meth:`get` would then
+        return it, from the same transaction (no second read)."""
+
+        def work(tx: StoreTransaction) -> Applied:
             record = self._for_update(tx, account, order_id)
-            known = None
-            if isinstance(event, Filled):
-                fill = event.fill
-                known = tx.fill_by_trade(record.venue, record.order.symbol, fill.trade_id)
-            transition = bookkeeping.decide_event(record, known, event)
-            updated = bookkeeping.after_event(record, transition, event.at)
-            if updated is not None:
-                tx.update_order(updated, record.version)
-            if transition.fill is not None:
-                tx.insert_fill(record.venue, record.order.symbol, transition.fill)
-            _note(
-                tx,
-                entries.EVENT_KINDS[type(event)],
-                record,
-                entries.encode_event(event, transition),
-                at=self._clock.now(),
-                causation_id=causation_id,
-                correlation_id=correlation_id,
-            )
-            return transition
+            return self._apply_in(tx, record, event, causation_id, correlation_id)
 
         return self._atomically(work)
+
+    def apply_all(
+        self,
+        account: str,
+        order_id: str,
+        events: Sequence[OrderEvent],
+        *,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> tuple[Applied, ...]:
+        """Apply several events of one order, in order, in one transaction: each is decided
+        on the order as the ones before it left it and journaled as :meth:`apply` would.
+
+        All or nothing: if the table forbids one or it raises an alarm, the error is raised
+        and nothing is recorded. Returns each event's outcome; the last record is the
+        order as :meth:`get` then returns it.
+        """
+
+        def work(tx: StoreTransaction) -> tuple[Applied, ...]:
+            outcomes: list[Applied] = []
+            record = self._for_update(tx, account, order_id)
+            for event in events:
+                # Within the transaction the order is what the previous event left.
+                applied = self._apply_in(tx, record, event, causation_id, correlation_id)
+                outcomes.append(applied)
+                record = applied.record
+            return tuple(outcomes)
+
+        return self._atomically(work)
+
+    def _apply_in(
+        self,
+        tx: StoreTransaction,
+        record: OrderRecord,
+        event: OrderEvent,
+        causation_id: str | None,
+        correlation_id: str | None,
+    ) -> Applied:
+        """Decide ``event`` on ``record`` (read in ``tx``) and write what it changes."""
+        known = None
+        if isinstance(event, Filled):
+            fill = event.fill
+            known = tx.fill_by_trade(record.venue, record.order.symbol, fill.trade_id)
+        transition = bookkeeping.decide_event(record, known, event)
+        updated = bookkeeping.after_event(record, transition, event.at)
+        if updated is not None:
+            tx.update_order(updated, record.version)
+        if transition.fill is not None:
+            tx.insert_fill(record.venue, record.order.symbol, transition.fill)
+        _note(
+            tx,
+            entries.EVENT_KINDS[type(event)],
+            record,
+            entries.encode_event(event, transition),
+            at=self._clock.now(),
+            causation_id=causation_id,
+            correlation_id=correlation_id,
+        )
+        return Applied(transition, record if updated is None else updated)
+
+    def is_duplicate(self, record: OrderRecord, event: OrderEvent) -> bool:
+        """Return whether ``event`` repeats what ``record`` (as read) already holds, so that
+        applying it would change nothing, now or later: an ack of an order already acked
+        under the venue order id it names, or a fill whose trade is already recorded on
+        this order with the same quantity and price. Reads, never writes.
+
+        Both facts are permanent once true (the submit state never leaves ACKED, the venue
+        order id is set once, fills are never removed), so a record read before another
+        writer's change still answers correctly. Anything else, and anything the table
+        forbids or alarms on, is not a duplicate: :meth:`apply` decides it.
+        """
+        known = None
+        if isinstance(event, Filled):
+            fill = event.fill
+            known = self._store.fill_by_trade(record.venue, record.order.symbol, fill.trade_id)
+            if known is None:
+                return False
+        elif not isinstance(event, Acked):
+            return False
+        try:
+            transition = bookkeeping.decide_event(record, known, event)
+        except LifecycleError:
+            return False
+        return (
+            transition.duplicate and bookkeeping.after_event(record, transition, event.at) is None
+        )
 
     def set_submit_state(
         self,
@@ -300,10 +419,23 @@ class Ledger:
         group = tx.get_group(account, group_id)
         if group is None:
             raise NotFound(f"group {group_id} in account {account}")
+        self._remember_group(account, group_id, group.plan_id)
+        return group.plan_id
+
+    def _group_recorded(self, tx: StoreTransaction, account: str, group_id: str) -> bool:
+        if (account, group_id) in self._group_plans:
+            return True
+        group = tx.get_group(account, group_id)
+        if group is None:
+            return False
+        self._remember_group(account, group_id, group.plan_id)
+        return True
+
+    def _remember_group(self, account: str, group_id: str, plan_id: str | None) -> None:
+        known = self._group_plans
         if len(known) >= _GROUPS_REMEMBERED:
             del known[next(iter(known))]  # forget the oldest
-        known[key] = group.plan_id
-        return group.plan_id
+        known[(account, group_id)] = plan_id
 
     @staticmethod
     def _for_update(tx: StoreTransaction, account: str, order_id: str) -> OrderRecord:

@@ -45,12 +45,13 @@ from orderdesk.testing.ledger_kit import (
     order_in_group,
     recorded_order,
 )
+from orderdesk.testing.store_fast_paths import StoreFastPaths
 from orderdesk.testing.store_properties import StoreProperties
 
 __all__ = ["StoreContract"]
 
 
-class StoreContract(StoreProperties):
+class StoreContract(StoreProperties, StoreFastPaths):
     """The behaviour every Store must show. Subclasses provide the ``store`` fixture."""
 
     @pytest.fixture

@@ -7,7 +7,8 @@ TIMESTAMPTZ and needs only the UTC normalisation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
@@ -24,7 +25,17 @@ __all__ = [
     "Codec",
     "POSTGRES_CODEC",
     "SQLITE_CODEC",
+    "payload_text",
 ]
+
+# One encoder for every payload: json.dumps with options builds a new one per call.
+_PAYLOAD_JSON: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def payload_text(payload: Mapping[str, Any]) -> str:
+    """Return a journal payload as every store keeps it: compact JSON, keys sorted."""
+    return _PAYLOAD_JSON.encode(payload)
+
 
 ORDER_COLUMNS = (
     "order_id",

@@ -11,11 +11,13 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields
 from datetime import datetime
-from typing import Any, NamedTuple
+from operator import attrgetter
+from typing import Any, Final, NamedTuple
 
 from orderdesk.errors import ConcurrentUpdate, IntegrityError
+from orderdesk.ledger.stores.columns import payload_text
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
 from orderdesk.model.execution_rows import ExecutionRow, check_keys, execution_row
 from orderdesk.model.fill import Fill
@@ -30,8 +32,13 @@ SCHEMA_VERSION = 3
 """The memory store has no schema to migrate; it reports the SQL stores' current version."""
 
 
+_BESIDE_ORDER: Final = attrgetter(*(field.name for field in fields(OrderRecord)[1:]))
+
+
 def _copy(record: OrderRecord) -> OrderRecord:
-    return replace(record, order=record.order.model_copy())
+    # Positionally, past dataclasses.replace's keyword machinery: a copy is made on every
+    # read and write, and only the Order in it is mutable.
+    return OrderRecord(record.order.model_copy(), *_BESIDE_ORDER(record))
 
 
 class _StoredEntry(NamedTuple):
@@ -215,7 +222,7 @@ class _Transaction:
         seq = len(s.journal) + 1
         # Kept as JSON text, as the SQL stores keep it: a reader gets a fresh decoded copy,
         # equal to what they return, and cannot change what is stored.
-        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        text = payload_text(payload)
         entry = _StoredEntry(
             seq, require_utc(at), kind, account, order_id, group_id, plan_id,
             causation_id, correlation_id, text,
@@ -314,6 +321,11 @@ class MemoryStore:
             if record is None or record.account != account:
                 return ()
             return tuple(self._state.fills[order_id])
+
+    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this venue trade, whatever its order, or ``None``."""
+        with self._lock:
+            return self._reads.fill_by_trade(venue, symbol, trade_id)
 
     def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
         """Return the account's group with its ``order_ids``, or ``None``."""

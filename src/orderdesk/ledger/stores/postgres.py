@@ -27,7 +27,12 @@ from orderdesk.errors import (
     StoreError,
 )
 from orderdesk.ledger.stores import postgres_schema
-from orderdesk.ledger.stores.columns import FILL_COLUMNS, ORDER_COLUMNS, POSTGRES_CODEC
+from orderdesk.ledger.stores.columns import (
+    FILL_COLUMNS,
+    ORDER_COLUMNS,
+    POSTGRES_CODEC,
+    payload_text,
+)
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
 from orderdesk.model.fill import Fill
@@ -128,15 +133,16 @@ class _Reads:
         )
         return None if row is None else ExecutionGroup.model_validate_json(row[0])
 
-
-class _Transaction(_Reads):
     def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this venue trade, whatever its order, or ``None``."""
         row = self._one(
             f"{_FILL_SELECT} WHERE venue = %s AND symbol = %s AND trade_id = %s",
             (venue, symbol, trade_id),
         )
         return None if row is None else POSTGRES_CODEC.fill(row)
 
+
+class _Transaction(_Reads):
     def _run(self, sql: str, params: tuple[Any, ...]) -> psycopg.Cursor[Any]:
         with _translated():
             return self._db.execute(sql, params)
@@ -181,7 +187,7 @@ class _Transaction(_Reads):
         correlation_id: str | None,
         payload: Mapping[str, Any],
     ) -> int:
-        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        text = payload_text(payload)
         values = (
             POSTGRES_CODEC.time(at), kind.value, account, order_id, group_id, plan_id,
             causation_id, correlation_id, text,

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -23,7 +24,12 @@ from orderdesk.errors import (
     StoreError,
 )
 from orderdesk.ledger.stores import sqlite_schema
-from orderdesk.ledger.stores.columns import FILL_COLUMNS, ORDER_COLUMNS, SQLITE_CODEC
+from orderdesk.ledger.stores.columns import (
+    FILL_COLUMNS,
+    ORDER_COLUMNS,
+    SQLITE_CODEC,
+    payload_text,
+)
 from orderdesk.ledger.stores.network import on_network_filesystem
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
@@ -79,10 +85,6 @@ def _translated() -> Iterator[None]:
         raise StoreError(str(error)) from error
 
 
-def _payload_text(payload: Mapping[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def _journal_entry(row: tuple[Any, ...]) -> JournalEntry:
     return JournalEntry(
         seq=row[0],
@@ -125,17 +127,42 @@ class _Reads:
             ).fetchone()
         return None if row is None else ExecutionGroup.model_validate_json(row[0])
 
-
-class _Transaction(_Reads):
-    """One BEGIN IMMEDIATE transaction: the write lock is held from the first statement."""
-
     def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this venue trade, whatever its order, or ``None``."""
         with _translated():
             row = self._db.execute(
                 f"{_FILL_SELECT} WHERE venue = ? AND symbol = ? AND trade_id = ?",
                 (venue, symbol, trade_id),
             ).fetchone()
         return None if row is None else SQLITE_CODEC.fill(row)
+
+
+@lru_cache(maxsize=64)
+def _order_update(changed: tuple[int, ...]) -> str:
+    """The UPDATE of the order columns at ``changed`` (indexes into ORDER_COLUMNS)."""
+    columns = ", ".join(f"{ORDER_COLUMNS[i]} = ?" for i in changed)
+    return f"UPDATE orders SET {columns} WHERE order_id = ? AND version = ?"
+
+
+class _Transaction(_Reads):
+    """One BEGIN IMMEDIATE transaction: the write lock is held from the first statement."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        super().__init__(connection)
+        # Order rows as this transaction read or wrote them: an update then sets only the
+        # columns that differ, so SQLite leaves the indexes of the others alone. The write
+        # lock is held throughout, and the version check still guards every update.
+        self._rows: dict[str, tuple[Any, ...]] = {}
+
+    def get_order(self, account: str, order_id: str) -> OrderRecord | None:
+        with _translated():
+            row = self._db.execute(
+                f"{_ORDER_SELECT} WHERE order_id = ? AND account = ?", (order_id, account)
+            ).fetchone()
+        if row is None:
+            return None
+        self._rows[order_id] = row
+        return SQLITE_CODEC.order_record(row)
 
     def insert_plan(self, plan: TradePlan) -> None:
         with _translated():
@@ -160,10 +187,19 @@ class _Transaction(_Reads):
         if record.version != expected_version + 1:
             raise ValueError("an updated record's version must be expected_version + 1")
         row = SQLITE_CODEC.order_row(record)
+        order_id = row[0]
+        old = self._rows.get(order_id)
+        if old is None:
+            sql, values = _ORDER_UPDATE, (*row[1:], order_id, expected_version)
+        else:
+            changed = tuple(i for i in range(1, len(row)) if row[i] != old[i])
+            sql = _order_update(changed)
+            values = (*(row[i] for i in changed), order_id, expected_version)
         with _translated():
-            cursor = self._db.execute(_ORDER_UPDATE, (*row[1:], row[0], expected_version))
+            cursor = self._db.execute(sql, values)
         if cursor.rowcount != 1:
             raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
+        self._rows[order_id] = row
 
     def insert_fill(self, venue: str, symbol: str, fill: Fill) -> None:
         with _translated():
@@ -191,7 +227,7 @@ class _Transaction(_Reads):
             plan_id,
             causation_id,
             correlation_id,
-            _payload_text(payload),
+            payload_text(payload),
         )
         with _translated():
             cursor = self._db.execute(_JOURNAL_INSERT, values)
