@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
@@ -63,7 +64,8 @@ class _State:
         self.groups: dict[str, ExecutionGroup] = {}
         self.group_orders: dict[str, list[str]] = {}
         self.orders: dict[str, OrderRecord] = {}
-        self.by_account: dict[str, dict[str, None]] = {}
+        # Each account's orders as (created_at, order_id), sorted: pages read from a bisect.
+        self.by_account: dict[str, list[tuple[datetime, str]]] = {}
         self.by_client_id: dict[tuple[str, str], str] = {}
         self.by_venue_id: dict[tuple[str, str], str] = {}
         self.fills: dict[str, list[Fill]] = {}
@@ -145,7 +147,8 @@ class _Transaction:
         if order.parent_group_id not in s.groups:
             raise IntegrityError(f"order {order.order_id} names unknown group")
         s.orders[order.order_id] = _copy(record)
-        s.by_account.setdefault(record.account, {})[order.order_id] = None
+        page_key = (order.created_at, order.order_id)
+        insort(s.by_account.setdefault(record.account, []), page_key)
         s.by_client_id[client_key] = order.order_id
         s.group_orders[order.parent_group_id].append(order.order_id)
         s.fills[order.order_id] = []
@@ -155,7 +158,8 @@ class _Transaction:
 
         def undo() -> None:
             del s.orders[order.order_id]
-            del s.by_account[record.account][order.order_id]
+            keys = s.by_account[record.account]
+            del keys[bisect_left(keys, page_key)]
             del s.by_client_id[client_key]
             s.group_orders[order.parent_group_id].remove(order.order_id)
             del s.fills[order.order_id]
@@ -296,21 +300,26 @@ class MemoryStore:
         statuses = None if query.statuses is None else frozenset(query.statuses)
         with self._lock:
             orders = self._state.orders
-            matched = []
-            for order_id in self._state.by_account.get(account, {}):
-                order = orders[order_id].order
-                key = (order.created_at, order_id)
+            keys = self._state.by_account.get(account, [])
+            start = 0 if after is None else bisect_right(keys, after)
+            if query.since is not None:
+                start = max(start, bisect_left(keys, (query.since, "")))
+            matched: list[OrderRecord] = []
+            for index in range(start, len(keys)):
+                created_at, order_id = keys[index]
+                if query.until is not None and created_at >= query.until:
+                    break
+                record = orders[order_id]
+                order = record.order
                 if (
                     (statuses is None or order.status in statuses)
                     and (query.symbol is None or order.symbol == query.symbol)
                     and (query.group_id is None or order.parent_group_id == query.group_id)
-                    and (query.since is None or order.created_at >= query.since)
-                    and (query.until is None or order.created_at < query.until)
-                    and (after is None or key > after)
                 ):
-                    matched.append((key, order_id))
-            matched.sort()
-            records = tuple(_copy(orders[order_id]) for _, order_id in matched[:limit])
+                    matched.append(record)
+                    if len(matched) > limit:
+                        break
+            records = tuple(_copy(record) for record in matched[:limit])
         more = len(matched) > limit
         return OrderPage(records, encode_cursor(records[-1].order) if more else None)
 
@@ -360,7 +369,7 @@ class MemoryStore:
         with self._lock:
             state = self._state
             rows = []
-            for order_id in state.by_account.get(account, {}):
+            for _, order_id in state.by_account.get(account, []):
                 record = state.orders[order_id]
                 order = record.order
                 if (
