@@ -33,8 +33,10 @@ lint: $(VENV)/.test-deps
 	$(BIN)/lint-imports
 
 ## Benchmarks (not tests): figures beside their floors, recorded in bench/RESULTS.md.
+## BENCH_ARGS go to the peers suite, e.g. BENCH_ARGS="--systems orderdesk,nautilus --quick".
+BENCH_ARGS ?=
 bench: $(VENV)/.test-deps
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -5,7 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bench import broker, hotpath, model, stats, venue
+from bench import (
+    broker,
+    hotpath,
+    model,
+    peer_stream,
+    peers,
+    peers_floors,
+    peers_orderdesk,
+    stats,
+    venue,
+)
 from bench.ledger_lifecycle import bench_group, make_lifecycles
 
 
@@ -53,3 +63,67 @@ def test_the_statistics_benchmark_runs_and_agrees_with_the_per_order_path(
     assert "| orderdesk ledger_report (exact) |" in out
     assert "| orderdesk per order (measure) |" in out  # --check: the same report, or it raises
     assert [path.name for path in tmp_path.iterdir()] == ["stats-300-v2.db"]
+
+
+def test_the_peers_stream_is_the_same_for_a_seed_and_every_limit_order_is_crossed() -> None:
+    ticks, intents = peer_stream.stream("limit", 200, seed=3)
+    assert (ticks, intents) == peer_stream.stream("limit", 200, seed=3)
+    assert len(ticks) == 201
+    for n, intent in enumerate(intents):
+        after = ticks[n + 1]
+        assert intent.price is not None
+        assert after.ask <= intent.price if intent.side == "BUY" else after.bid >= intent.price
+    _, one_sided = peer_stream.stream("one-sided", 50, seed=3)
+    assert {intent.side for intent in one_sided} == {"BUY"}
+
+
+@pytest.mark.parametrize("api", peers_orderdesk.APIS)
+@pytest.mark.parametrize("store", peers_orderdesk.STORES)
+@pytest.mark.parametrize("workload", ["market", "limit"])
+def test_every_orderdesk_variant_fills_the_whole_stream(
+    api: str, store: str, workload: str, tmp_path: Path
+) -> None:
+    desk, orders, _, over = peers_orderdesk.run_variant(
+        api, store, workload, count=20, seed=1, budget=600.0, directory=tmp_path
+    )
+    assert (orders, over) == (20, False)
+    assert desk.filled() == (20, 20)
+
+
+def test_the_floors_fill_and_write_every_order(tmp_path: Path) -> None:
+    ticks, intents = peer_stream.stream("limit", 50, seed=1)
+    assert peers_floors.memory_floor(ticks, intents, budget=600.0)[::2] == (50, 50)
+    written = peers_floors.sqlite_floor(
+        tmp_path / "f.db", "NORMAL", 20, commits=7, updates=3, budget=600.0
+    )
+    assert written[::2] == (20, 20)
+    assert peers_floors.fsync_floor(tmp_path / "pages", 5, 2, budget=600.0)[::2] == (5, 5)
+
+
+def test_the_peers_benchmark_runs_orderdesk_and_the_floors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n\n## Other\n\nkept\n")
+    peers.main(["--quick", "--systems", "orderdesk,floors", "--no-write"])
+    out = capsys.readouterr().out
+    assert "| orderdesk async API, SQLite FULL |" in out
+    assert "| floor: one fsync per commit |" in out
+    assert "cProfile of orderdesk's async memory MARKET run" in out
+    peers.rewrite_results(["first run"], results)
+    peers.rewrite_results(["second run"], results)  # replaces its own section, keeps the rest
+    text = results.read_text()
+    assert text.count(peers.BEGIN) == 1
+    assert "second run" in text
+    assert "first run" not in text
+    assert text.startswith("# Benchmark results\n\n## Other\n\nkept\n")
+
+
+@pytest.mark.skipif(
+    not peers.peers_env_ready(), reason="bench/.venv-peers not built (python -m bench.peers)"
+)
+@pytest.mark.parametrize("system", ["nautilus", "backtrader"])
+@pytest.mark.parametrize("workload", ["market", "limit", "one-sided"])
+def test_the_peers_fill_the_whole_stream(system: str, workload: str) -> None:
+    result = peers.run_job(peers.peer_job(system, workload, 30), seed=1, budget=600.0)
+    assert (result["orders"], result["filled"], result["denied"]) == (30, 30, 0)
