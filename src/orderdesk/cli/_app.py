@@ -15,7 +15,7 @@ from rich.console import Console
 
 from orderdesk.cli.config import Config, ConfigError, load_config
 from orderdesk.clocks import SystemClock
-from orderdesk.errors import SchemaVersionError, StoreError
+from orderdesk.errors import NotFound, SchemaVersionError, StoreError
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
 
@@ -127,6 +127,15 @@ def require_account(settings: Config) -> str:
         fail(2, "no account given", "pass --account, set ORDERDESK_ACCOUNT or account in "
              "orderdesk.toml")  # fmt: skip
     return settings.account
+
+
+@contextmanager
+def known_order(order_id: str, account: str) -> Iterator[None]:
+    """Exit 3 in one line if the ledger does not hold ``order_id`` in ``account``."""
+    try:
+        yield
+    except NotFound:
+        fail(3, f"order {order_id} not found in account {account}")
 
 
 def open_ledger(db: str, *, create: bool = False) -> Ledger:

@@ -18,11 +18,11 @@ from orderdesk.cli._app import (
     config,
     console,
     fail,
+    known_order,
     open_ledger,
     require_account,
 )
 from orderdesk.cli.render import chart, record_json
-from orderdesk.errors import NotFound
 from orderdesk.ledger import Journal
 from orderdesk.model import decimal_text
 from orderdesk.model.status_filter import status_filter
@@ -84,10 +84,8 @@ def fills(
     settings = config(db=db, account=account)
     who = require_account(settings)
     ledger = open_ledger(settings.db)
-    try:
+    with known_order(order_id, who):
         found = ledger.fills(who, order_id)
-    except NotFound:
-        fail(3, f"order {order_id} not found in account {who}")
     if as_json:
         typer.echo(json.dumps([f.model_dump(mode="json") for f in found], indent=2))
         return
@@ -112,10 +110,8 @@ def trace(
     settings = config(db=db, account=account)
     who = require_account(settings)
     ledger = open_ledger(settings.db)
-    try:
+    with known_order(order_id, who):
         chain = Journal(ledger.store).trace(who, order_id)
-    except NotFound:
-        fail(3, f"order {order_id} not found in account {who}")
     entries = [
         {"seq": e.seq, "at": e.at.isoformat(), "kind": e.kind.value, "payload": dict(e.payload)}
         for e in chain.entries

@@ -28,12 +28,13 @@ from orderdesk.cli._app import (
     config,
     console,
     fail,
+    known_order,
     open_ledger,
     require_account,
 )
 from orderdesk.cli.config import Config
 from orderdesk.cli.render import record_json
-from orderdesk.errors import NotFound, PreTradeRejected, VenueError
+from orderdesk.errors import PreTradeRejected, VenueError
 from orderdesk.model import (
     Order,
     OrderStatus,
@@ -206,10 +207,8 @@ def cancel(
     settings = config(db=db, account=account)
     who = require_account(settings)
     ledger = open_ledger(settings.db)
-    try:
+    with known_order(order_id, who):
         ledger.get(who, order_id)
-    except NotFound:
-        fail(3, f"order {order_id} not found in account {who}")
 
     async def work(broker: AsyncBroker) -> OrderRecord:
         return await broker.cancel(order_id)
