@@ -14,16 +14,14 @@ first ``next`` to the last completed order.
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import backtrader as bt
 
-from bench.peer_stream import QUANTITY, Intent, Tick, result_line, stream
+from bench.peer_stream import QUANTITY, Intent, Tick, peer_main, stream
 
 START = datetime(2025, 12, 1, tzinfo=UTC).replace(tzinfo=None)
 
@@ -123,17 +121,8 @@ def run(workload: str, count: int, seed: int, budget: float) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse the arguments, run, print one JSON line; exit 1 unless every order filled."""
-    parser = argparse.ArgumentParser(prog="python -m bench.peer_backtrader")
-    parser.add_argument("--workload", default="market")
-    parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--budget", type=float, default=600.0)
-    args = parser.parse_args(argv)
-    result = run(args.workload, args.count, args.seed, args.budget)
-    print(result_line(**result), flush=True)
-    if result["filled"] != result["orders"] or result["orders"] == 0 or result["denied"]:
-        sys.exit(1)
+    """Run from the command line (see :func:`bench.peer_stream.peer_main`)."""
+    peer_main("python -m bench.peer_backtrader", run, argv)
 
 
 if __name__ == "__main__":

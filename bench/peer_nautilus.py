@@ -14,9 +14,7 @@ tick ``n``; the clock runs from the first tick to the last fill.
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
-import sys
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +29,7 @@ from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.test_kit.providers import TestInstrumentProvider
 from nautilus_trader.trading.strategy import Strategy
 
-from bench.peer_stream import DEPTH, QUANTITY, Intent, Tick, result_line, stream
+from bench.peer_stream import DEPTH, QUANTITY, Intent, Tick, peer_main, stream
 
 RATE = "1000000/00:00:01"
 START_NS = int(datetime(2025, 12, 1, tzinfo=UTC).timestamp()) * 1_000_000_000
@@ -157,17 +155,8 @@ def run(workload: str, count: int, seed: int, budget: float) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse the arguments, run, print one JSON line; exit 1 unless every order filled."""
-    parser = argparse.ArgumentParser(prog="python -m bench.peer_nautilus")
-    parser.add_argument("--workload", default="market")
-    parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--budget", type=float, default=600.0)
-    args = parser.parse_args(argv)
-    result = run(args.workload, args.count, args.seed, args.budget)
-    print(result_line(**result), flush=True)
-    if result["filled"] != result["orders"] or result["orders"] == 0:
-        sys.exit(1)
+    """Run from the command line (see :func:`bench.peer_stream.peer_main`)."""
+    peer_main("python -m bench.peer_nautilus", run, argv)
 
 
 if __name__ == "__main__":

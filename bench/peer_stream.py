@@ -17,9 +17,13 @@ Every line a peer module prints is one JSON object (:func:`result_line`).
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "DEPTH",
@@ -95,3 +99,20 @@ def stream(workload: str, count: int, seed: int) -> tuple[list[Tick], list[Inten
 def result_line(**fields: object) -> str:
     """Return one result as a JSON line (what every peer module prints last)."""
     return json.dumps(fields, sort_keys=True)
+
+
+def peer_main(
+    prog: str, run: Callable[[str, int, int, float], Mapping[str, Any]], argv: list[str] | None
+) -> None:
+    """A peer module's command line: run the workload, print one JSON line, and exit 1
+    unless every order filled and none was denied."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--workload", default="market")
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--budget", type=float, default=600.0)
+    args = parser.parse_args(argv)
+    result = run(args.workload, args.count, args.seed, args.budget)
+    print(result_line(**result), flush=True)
+    if result["filled"] != result["orders"] or result["orders"] == 0 or result["denied"]:
+        sys.exit(1)
