@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orderdesk.testing.loopback import LoopbackLevers
+from orderdesk.testing.loopback import LoopbackLevers, served_venue
 from orderdesk.venues.loopback import Secret
 
 KEY, SECRET, ADMIN = "proc-key-41c2", "proc-secret-88ad", "proc-admin"
@@ -32,22 +32,12 @@ VENUE = {
 
 @pytest.fixture
 def venue(tmp_path: Path) -> Iterator[str]:
-    (tmp_path / "venue.json").write_text(json.dumps(VENUE))
     env = {**os.environ, "VENUE_KEY": KEY, "VENUE_SECRET": SECRET, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "orderdesk", "venue", "serve", "--config", "venue.json",
-               "--state", "venue.db", "--port", "0"]  # fmt: skip
-    server = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        url = line.rsplit(" ", 1)[-1].strip()
-        assert url.startswith("http://127.0.0.1:"), line
+    with served_venue(VENUE, tmp_path, env) as url:
+        assert url.startswith("http://127.0.0.1:"), url
         levers = LoopbackLevers(url, Secret(ADMIN))
         asyncio.run(levers.quote("BTC_USDT", Decimal("94999.00"), Decimal("95001.00"), Decimal(1)))
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _orderdesk(cwd: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -13,13 +13,10 @@ divergent, nothing left in doubt.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import select
 import signal
-import subprocess
-import sys
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -47,7 +44,7 @@ from orderdesk.model import (
 )
 from orderdesk.model.records import SubmitState
 from orderdesk.ports import Connector, OrderQuery
-from orderdesk.testing.loopback import LoopbackLevers
+from orderdesk.testing.loopback import LoopbackLevers, served_venue
 from orderdesk.venues.loopback import Secret
 from orderdesk.venues.loopback.client import LoopbackConnector
 
@@ -85,22 +82,8 @@ CONFIG: dict[str, Any] = {
 @pytest.fixture
 def venue(tmp_path: Path) -> Iterator[str]:
     """Serve the loopback venue in its own process; yield its base URL."""
-    config = tmp_path / "venue.json"
-    config.write_text(json.dumps(CONFIG))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orderdesk", "venue", "serve", "--config", str(config),
-         "--state", str(tmp_path / "venue.db"), "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert "serving on" in line, line
-    try:
-        yield line.rsplit(" ", 1)[-1].strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with served_venue(CONFIG, tmp_path) as url:
+        yield url
 
 
 # Where a kill lands, and how many such points in a row a child may pass before it.

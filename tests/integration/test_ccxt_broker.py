@@ -15,8 +15,6 @@ import json
 import logging
 import re
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -47,7 +45,7 @@ from orderdesk.model import (
 )
 from orderdesk.model.records import JournalKind, SubmitState
 from orderdesk.ports import Connector
-from orderdesk.testing.loopback import LoopbackLevers
+from orderdesk.testing.loopback import LoopbackLevers, served_venue
 from orderdesk.venues.ccxt import CcxtConnector, Credentials
 from orderdesk.venues.loopback import Secret, ccxt_urls
 
@@ -95,23 +93,8 @@ LOOPBACK = {
 @pytest.fixture(scope="module")
 def venue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Serve the loopback venue in its own process; yield its base URL."""
-    directory = tmp_path_factory.mktemp("venue")
-    (directory / "venue.json").write_text(json.dumps(CONFIG))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orderdesk", "venue", "serve",
-         "--config", str(directory / "venue.json"), "--state", str(directory / "venue.db"),
-         "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert "serving on" in line, line
-    try:
-        yield line.rsplit(" ", 1)[-1].strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
+    with served_venue(CONFIG, tmp_path_factory.mktemp("venue"), quiet=True) as url:
+        yield url
 
 
 # --- the canary --------------------------------------------------------------------------

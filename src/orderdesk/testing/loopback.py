@@ -8,17 +8,24 @@ synthetic feed) that only these levers move, so every test sees exactly the pric
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from orderdesk.model import Market
 from orderdesk.ports import Connector
 from orderdesk.venues.loopback import LoopbackAccount, LoopbackConfig, Secret
 
-__all__ = ["LoopbackHarness", "LoopbackLevers", "quiet_config"]
+__all__ = ["LoopbackHarness", "LoopbackLevers", "quiet_config", "served_venue"]
 
 MARKET = Market(
     symbol="BTC_USDT",
@@ -101,3 +108,33 @@ class LoopbackHarness:
 
     async def settle(self) -> None:
         """Nothing to wait for: the loopback venue has no latency model."""
+
+
+@contextmanager
+def served_venue(
+    config: Mapping[str, Any],
+    directory: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    quiet: bool = False,
+) -> Iterator[str]:
+    """Run ``orderdesk venue serve`` with ``config`` in its own process, its files in
+    ``directory``, on a free port; yield its base URL and stop it afterwards. Its stderr
+    is this process's (so a failed start shows why) unless ``quiet``."""
+    (directory / "venue.json").write_text(json.dumps(config))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orderdesk", "venue", "serve", "--config", "venue.json",
+         "--state", "venue.db", "--port", "0"],
+        cwd=directory, env=None if env is None else dict(env), stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL if quiet else None, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        line = process.stdout.readline()
+        if "serving on" not in line:
+            raise RuntimeError(f"the venue did not start: {line!r}")
+        yield line.rsplit(" ", 1)[-1].strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
