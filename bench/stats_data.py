@@ -2,7 +2,8 @@
 
 The file is made through the store's own schema (``SqliteStore`` creates it), then filled
 with raw ``executemany`` inserts of rows shaped as the store writes them (``ORDER_COLUMNS``,
-``FILL_COLUMNS``, canonical decimal text, fixed-width UTC times). Orders are those of one
+``FILL_COLUMNS``, canonical decimal text, fixed-width UTC times, each order's statistics
+figures computed as the store computes them). Orders are those of one
 account over 30 days: three symbols, two venues, MARKET, LIMIT and STOP_LIMIT orders that
 end FILLED, CANCELLED (some partly filled), EXPIRED or REJECTED or are still working; one
 to three fills each, fees in the quote asset; 2% have no arrival price.
@@ -15,13 +16,15 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
 from orderdesk.ledger.stores.columns import FILL_COLUMNS, ORDER_COLUMNS
 from orderdesk.ledger.stores.sqlite import SqliteStore
+from orderdesk.model.execution_totals import execution_figures
 from orderdesk.model.plans import ExecutionGroup
 
 __all__ = ["ACCOUNT", "CACHE", "T0", "ledger_file", "populate"]
@@ -34,8 +37,9 @@ CACHE: Final = Path(__file__).resolve().parent / ".cache"
 _GROUP: Final = "EXG_20260105_090000_stats"
 _SPAN_US: Final = 30 * 86_400 * 1_000_000
 _EPOCH_US: Final = int(T0.timestamp()) * 1_000_000
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _BATCH: Final = 20_000
-_FORMAT: Final = 2  # bump when the generated data changes: cached files are then remade
+_FORMAT: Final = 3  # bump when the generated data changes: cached files are then remade
 
 # symbol, price tick decimals, quantity step decimals, mid in ticks, quantity range in steps
 _SYMBOLS: Final = (
@@ -153,15 +157,25 @@ def _orders(count: int, seed: int) -> Iterator[Rows]:
             last = at
         updated = max(created, acked or 0, last or 0) + 1
         terminal = status in ("FILLED", "CANCELLED", "EXPIRED", "REJECTED")
+        filled_text = _fixed(filled, step) if filled else "0"
+        notional_text = _fixed(notional, step + tick) if notional else "0"
+        figures = execution_figures(
+            side,
+            status,
+            arrival=None if arrival is None else Decimal(arrival),
+            filled=Decimal(filled_text),
+            notional=Decimal(notional_text),
+            submitted=_EPOCH + timedelta(microseconds=sent),
+            last_fill=None if last is None else _EPOCH + timedelta(microseconds=last),
+        )
         orders.append((
             order_id, ACCOUNT, venue, f"c{n}", _GROUP, None, None if acked is None else f"V{n}",
             symbol, side, kind, _fixed(quantity, step), price, stop, status, _time(created),
             _time(updated), "GTC", None, "ACKED" if acked else "SENT", None, 3 + len(bounds),
-            _fixed(filled, step) if filled else "0",
-            _fixed(notional, step + tick) if notional else "0", max(len(bounds) - 1, 0),
+            filled_text, notional_text, max(len(bounds) - 1, 0),
             arrival, _time(sent), None if acked is None else _time(acked),
             None if first is None else _time(first), _time(updated) if terminal else None,
-            None if last is None else _time(last),
+            None if last is None else _time(last), *figures,
         ))  # fmt: skip
         if len(orders) >= _BATCH:
             yield orders, fills

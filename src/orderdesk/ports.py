@@ -312,3 +312,36 @@ class ExecutionRows(Protocol):
         ``keys`` names fields of ``EXECUTION_KEYS``; anything else is a ``ValueError``.
         """
         ...
+
+
+# --- ExecutionTotals (the statistics issue): one row per group, summed in the database. ---
+
+from orderdesk.model.execution_totals import ExecutionTotals  # noqa: E402
+
+__all__ += ["ExecutionTotals", "ExecutionTotalsPort"]
+
+
+@runtime_checkable
+class ExecutionTotalsPort(Protocol):
+    """A Store that sums an account's orders per group inside its database.
+
+    An optional port: the Ledger sums execution rows itself when the store lacks it. The
+    sums must equal :func:`~orderdesk.model.execution_totals.totals_of_rows` over the same
+    orders, value for value.
+    """
+
+    def execution_totals(
+        self,
+        account: str,
+        query: OrderQuery,
+        keys: Sequence[str],
+        *,
+        submitted_from: datetime | None = None,
+        submitted_until: datetime | None = None,
+    ) -> dict[str, ExecutionTotals]:
+        """Return the totals of ``account``'s orders matching ``query`` and submitted in
+        ``[submitted_from, submitted_until)``, by key (as execution rows carry it).
+
+        ``keys`` names fields of ``EXECUTION_KEYS``; anything else is a ``ValueError``.
+        """
+        ...

@@ -11,15 +11,13 @@ from typer.testing import CliRunner
 
 from orderdesk.cli import app
 from orderdesk.ledger.stores import open_store
-from orderdesk.ledger.stores.sqlite_schema import LATEST, MIGRATIONS
+from orderdesk.ledger.stores.sqlite_schema import LATEST, migrate
 
 
 def _old_ledger(path: Path) -> None:
     """A ledger at schema version 1, as the first release wrote it."""
     with sqlite3.connect(path) as db:
-        for statement in MIGRATIONS[0]:
-            db.execute(statement)
-        db.execute("UPDATE orderdesk_schema SET version = 1 WHERE id = 1")
+        migrate(db, 0, target=1)
 
 
 def _version(path: Path) -> int:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -18,8 +19,8 @@ from orderdesk.ledger.stores import postgres_schema, sqlite_schema
 from orderdesk.ledger.stores.columns import POSTGRES_CODEC, SQLITE_CODEC
 from orderdesk.ledger.stores.postgres import PostgresStore
 from orderdesk.ledger.stores.sqlite import SqliteStore
-from orderdesk.model.events import Acked, Filled
-from orderdesk.model.records import OrderRecord
+from orderdesk.model.events import Acked, Cancelled, Filled
+from orderdesk.model.records import OrderRecord, SubmitState
 from orderdesk.testing.assertions import exact
 from orderdesk.testing.ledger_kit import T0, fill_of, make_group, order_in_group, recorded_order
 
@@ -58,7 +59,7 @@ def test_sqlite_version_1_database_migrates_to_latest_keeping_its_orders(tmp_pat
     migrated = ledger.get("acct-1", record.order_id)
     ledger.apply("acct-1", record.order_id, Acked(T0, "V-1"))
 
-    assert store.schema_version == sqlite_schema.LATEST == 3
+    assert store.schema_version == sqlite_schema.LATEST == 4
     assert migrated == record
     assert exact(migrated.order) == exact(record.order)
     assert (migrated.arrival_price, migrated.sent_at, migrated.completed_at) == (None, None, None)
@@ -76,12 +77,83 @@ def _filled_out_of_order(ledger: Ledger) -> str:
     return record.order_id
 
 
+_V4_COLUMNS = ("slippage_units", "slipped_notional", "fill_time_us")
+
+
+def _as_version_3(execute: Callable[..., object]) -> None:
+    """Take a current database back to schema 3: no statistics figures on the orders."""
+    for column in _V4_COLUMNS:
+        execute(f"ALTER TABLE orders DROP COLUMN {column}")
+    execute("UPDATE orderdesk_schema SET version = 3")
+
+
 def _as_version_2(execute: Callable[..., object]) -> None:
     """Take a current database back to schema 2 as an older orderdesk left it: no
     last_fill_at, and first_fill_at the first fill applied rather than the earliest."""
+    _as_version_3(execute)
     execute("UPDATE orders SET first_fill_at = last_fill_at WHERE fill_count > 0")
     execute("ALTER TABLE orders DROP COLUMN last_fill_at")
     execute("UPDATE orderdesk_schema SET version = 2")
+
+
+def _orders_for_figures(ledger: Ledger, clock: ManualClock) -> dict[str, str]:
+    """Record orders with every kind of figure: a filled BUY sent after it was created, a
+    partly filled SELL cancelled, a fill with no arrival price, a slippage beyond 2**53
+    units, and an order never filled; return their ids by label."""
+    sent = recorded_order(ledger, quantity="1.0", side="BUY", arrival_price="100.00")
+    clock.advance(timedelta(milliseconds=250))
+    ledger.set_submit_state("acct-1", sent.order_id, SubmitState.SENT)
+    for number, (price, at) in enumerate((("100.10", 3), ("100.40", 1))):
+        fill = fill_of(sent.order, "0.5", f"a{number}", price, T0 + timedelta(seconds=at))
+        ledger.apply("acct-1", sent.order_id, Filled(fill))
+    part = recorded_order(ledger, quantity="2.0", side="SELL", arrival_price="50.00")
+    ledger.apply("acct-1", part.order_id, Filled(fill_of(part.order, "0.7", "b0", "49.95")))
+    ledger.apply("acct-1", part.order_id, Cancelled(T0 + timedelta(seconds=5)))
+    blind = recorded_order(ledger, quantity="1.0")
+    ledger.apply("acct-1", blind.order_id, Filled(fill_of(blind.order, "1.0", "c0", "10")))
+    huge = recorded_order(ledger, quantity="1.0", arrival_price="0.000000000000000001")
+    ledger.apply("acct-1", huge.order_id, Filled(fill_of(huge.order, "1.0", "d0", "5")))
+    idle = recorded_order(ledger, quantity="1.0", arrival_price="100.00")
+    orders = (sent, part, blind, huge, idle)
+    return {record.order_id: label for label, record in zip("abcde", orders, strict=True)}
+
+
+# (label, slippage_units, slipped_notional, fill_time_us), worked by hand:
+# a: average 100.25 against 100.00 is 25 bps; completed by the fill at T0+3s, sent at
+#    T0+0.25s. b: SELL at 49.95 against 50.00 is 10 bps (a cost); cancelled: no fill time.
+# c: no arrival price; filled 1 s after it was created (never sent). d: 5e18 x 10**10
+#    units is beyond 2**53: no units, but a notional. e: never filled.
+_FIGURES = [
+    ("a", 25_000_000, 100.25, 2_750_000),
+    ("b", 10_000_000, 34.965, None),
+    ("c", None, None, 1_000_000),
+    ("d", None, 5.0, 1_000_000),
+    ("e", None, None, None),
+]
+
+
+def _figures(execute: Callable[..., Any], labels: dict[str, str]) -> list[tuple[Any, ...]]:
+    cursor = execute("SELECT order_id, slippage_units, slipped_notional, fill_time_us FROM orders")
+    return sorted((labels[row[0]], *row[1:]) for row in cursor.fetchall())
+
+
+def test_sqlite_orders_carry_their_statistics_figures_and_version_3_gains_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v3.db"
+    clock = ManualClock(T0)
+    store = SqliteStore(path)
+    labels = _orders_for_figures(Ledger(store, clock), clock)
+    store.close()
+    with sqlite3.connect(path) as db:
+        assert _figures(db.execute, labels) == _FIGURES
+        _as_version_3(db.execute)
+
+    SqliteStore(path).close()
+
+    with sqlite3.connect(path) as db:
+        assert sqlite_schema.read_version(db) == 4
+        assert _figures(db.execute, labels) == _FIGURES
 
 
 def test_sqlite_version_2_database_gains_its_fills_latest_and_earliest_times(
@@ -96,7 +168,7 @@ def test_sqlite_version_2_database_gains_its_fills_latest_and_earliest_times(
 
     migrated = Ledger(SqliteStore(path), ManualClock(T0)).get("acct-1", order_id)
 
-    assert sqlite_schema.read_version(sqlite3.connect(path)) == 3
+    assert sqlite_schema.read_version(sqlite3.connect(path)) == 4
     assert migrated.first_fill_at == T0 + timedelta(seconds=2)
     assert migrated.last_fill_at == T0 + timedelta(seconds=9)
 
@@ -111,7 +183,7 @@ def test_sqlite_database_from_a_newer_orderdesk_is_refused_untouched(tmp_path: P
         SqliteStore(path)
 
     assert str(refused.value) == (
-        "database schema version 99 is newer than this orderdesk supports (3); "
+        "database schema version 99 is newer than this orderdesk supports (4); "
         "upgrade orderdesk, do not downgrade the database"
     )
     assert sqlite_schema.read_version(sqlite3.connect(path)) == 99
@@ -153,7 +225,7 @@ def test_postgres_version_1_schema_migrates_to_latest_keeping_its_orders(
     store = PostgresStore(url, schema=schema)
     migrated = Ledger(store, ManualClock(T0)).get("acct-1", record.order_id)
 
-    assert store.schema_version == postgres_schema.LATEST == 3
+    assert store.schema_version == postgres_schema.LATEST == 4
     assert migrated == record
     assert exact(migrated.order) == exact(record.order)
 
@@ -173,9 +245,30 @@ def test_postgres_version_2_schema_gains_its_fills_latest_and_earliest_times(
     upgraded = PostgresStore(url, schema=schema)
     migrated = Ledger(upgraded, ManualClock(T0)).get("acct-1", order_id)
 
-    assert upgraded.schema_version == 3
+    assert upgraded.schema_version == 4
     assert migrated.first_fill_at == T0 + timedelta(seconds=2)
     assert migrated.last_fill_at == T0 + timedelta(seconds=9)
+
+
+@pytest.mark.postgres
+def test_postgres_orders_carry_their_statistics_figures_and_version_3_gains_them(
+    pg_schema: tuple[str, str],
+) -> None:
+    url, schema = pg_schema
+    clock = ManualClock(T0)
+    store = PostgresStore(url, schema=schema)
+    labels = _orders_for_figures(Ledger(store, clock), clock)
+    store.close()
+    with psycopg.connect(url, autocommit=True) as old:
+        old.execute(f"SET search_path TO {schema}")
+        assert _figures(old.execute, labels) == _FIGURES
+        _as_version_3(old.execute)
+
+    assert PostgresStore(url, schema=schema).schema_version == 4
+
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f"SET search_path TO {schema}")
+        assert _figures(db.execute, labels) == _FIGURES
 
 
 @pytest.mark.postgres
@@ -190,4 +283,4 @@ def test_postgres_schema_from_a_newer_orderdesk_is_refused(
     with pytest.raises(SchemaVersionError) as refused:
         PostgresStore(url, schema=schema)
 
-    assert (refused.value.found, refused.value.supported) == (7, 3)
+    assert (refused.value.found, refused.value.supported) == (7, 4)

@@ -20,6 +20,7 @@ from orderdesk.ledger import bookkeeping, entries
 from orderdesk.model.decimals import parse_positive
 from orderdesk.model.events import Acked, Filled, OrderEvent
 from orderdesk.model.execution_rows import ExecutionRow, check_keys, execution_row
+from orderdesk.model.execution_totals import ExecutionTotals, submitted_within, totals_of_rows
 from orderdesk.model.fill import Fill
 from orderdesk.model.lifecycle import Transition
 from orderdesk.model.order import Order
@@ -28,6 +29,7 @@ from orderdesk.model.records import JournalKind, OrderRecord, SubmitState
 from orderdesk.ports import (
     Clock,
     ExecutionRows,
+    ExecutionTotalsPort,
     OrderPage,
     OrderQuery,
     Store,
@@ -517,3 +519,29 @@ class Ledger:
             return self._store.execution_rows(account, query, keys)
         names = check_keys(keys)
         return (execution_row(record, names) for record in self.load_all(account, query))
+
+    def execution_totals(
+        self,
+        account: str,
+        query: OrderQuery = _ALL,
+        keys: Sequence[str] = (),
+        *,
+        submitted_from: datetime | None = None,
+        submitted_until: datetime | None = None,
+    ) -> dict[str, ExecutionTotals]:
+        """Return the per-group totals of the account's orders matching ``query`` and
+        submitted in ``[submitted_from, submitted_until)`` (see
+        :mod:`orderdesk.model.execution_totals`): summed in the database when the store
+        offers the ExecutionTotals port, else from execution rows."""
+        if isinstance(self._store, ExecutionTotalsPort):
+            return self._store.execution_totals(
+                account,
+                query,
+                keys,
+                submitted_from=submitted_from,
+                submitted_until=submitted_until,
+            )
+        rows = self.execution_rows(account, query, keys)
+        if submitted_from is not None or submitted_until is not None:
+            rows = submitted_within(rows, submitted_from, submitted_until)
+        return totals_of_rows(rows)

@@ -21,16 +21,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from types import MappingProxyType
 
 from orderdesk.model import Fill, OrderStatus, OrderType, Side
 from orderdesk.model.decimals import EXACT
+from orderdesk.model.execution_totals import BPS_PLACES, RATIO
 
 __all__ = ["BPS_PLACES", "Execution", "OrderQuality", "measure", "seconds"]
 
-BPS_PLACES = 6
-_RATIO = Context(prec=40, rounding=ROUND_HALF_EVEN)
+_RATIO = RATIO
 _BPS_QUANTUM = Decimal(1).scaleb(-BPS_PLACES)
 _TEN_THOUSAND = Decimal(10_000)
 _ZERO = Decimal(0)

@@ -18,15 +18,16 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 from orderdesk.model import OrderStatus, decimal_text
 from orderdesk.model.decimals import EXACT
 from orderdesk.model.execution_rows import EXECUTION_KEYS
+from orderdesk.model.execution_totals import RATIO, round_figure, weighted_bps
 from orderdesk.ports import OrderQuery
 from orderdesk.stats.executions import LedgerExecutions
-from orderdesk.stats.quality import BPS_PLACES, Execution, OrderQuality, measure
+from orderdesk.stats.quality import Execution, OrderQuality, measure
 
 __all__ = [
     "GROUP_KEYS",
@@ -41,8 +42,6 @@ __all__ = [
 ]
 
 GROUP_KEYS: Final = EXECUTION_KEYS
-_RATIO = Context(prec=40, rounding=ROUND_HALF_EVEN)
-_QUANTUM = Decimal(1).scaleb(-BPS_PLACES)
 _ZERO = Decimal(0)
 _HALF, _P90, _P99 = Decimal("0.5"), Decimal("0.9"), Decimal("0.99")
 V = TypeVar("V")
@@ -66,19 +65,15 @@ def percentile_of(
     weight = EXACT.subtract(position, Decimal(low))
     below = value(sorted_values[low])
     span = EXACT.subtract(value(sorted_values[high]), below)
-    return _round(EXACT.add(below, _RATIO.multiply(span, weight)))
+    return round_figure(EXACT.add(below, RATIO.multiply(span, weight)))
 
 
 def _same(value: Decimal) -> Decimal:
     return value
 
 
-def _round(value: Decimal) -> Decimal:
-    return value.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN, context=_RATIO)
-
-
 def _mean(total: Decimal, count: int) -> Decimal | None:
-    return _round(_RATIO.divide(total, Decimal(count))) if count else None
+    return round_figure(RATIO.divide(total, Decimal(count))) if count else None
 
 
 @dataclass(slots=True)
@@ -134,8 +129,7 @@ class Summary:
             slippages=sorted(self.slippages),
             slippage_value=_same,
             slippage_sum=self.slippage_sum,
-            weighted_slippage_sum=self.weighted_slippage_sum,
-            slipped_notional=self.slipped_notional,
+            slippage_weighted_bps=weighted_bps(self.weighted_slippage_sum, self.slipped_notional),
             fill_times=sorted(self.fill_times),
             fill_time_value=_same,
             fill_time_sum=self.fill_time_sum,
@@ -148,19 +142,18 @@ def figures(
     slippages: Sequence[V],
     slippage_value: Callable[[V], Decimal],
     slippage_sum: Decimal,
-    weighted_slippage_sum: Decimal,
-    slipped_notional: Decimal,
+    slippage_weighted_bps: Decimal | None,
     fill_times: Sequence[V],
     fill_time_value: Callable[[V], Decimal],
     fill_time_sum: Decimal,
 ) -> GroupStats:
     """Return a group's figures from its outcome counts, its sorted slippages and fill times
-    (each read as a Decimal by its ``*_value``) and its exact sums."""
+    (each read as a Decimal by its ``*_value``), their exact sums and the weighted slippage."""
     orders = sum(outcomes.values())
 
     def rate(status: OrderStatus) -> Decimal | None:
         count = outcomes.get(status.value, 0)
-        return _round(_RATIO.divide(Decimal(count), Decimal(orders))) if orders else None
+        return round_figure(RATIO.divide(Decimal(count), Decimal(orders))) if orders else None
 
     return GroupStats(
         orders=orders,
@@ -169,11 +162,7 @@ def figures(
         slippage_median_bps=percentile_of(slippages, _HALF, slippage_value),
         slippage_p90_bps=percentile_of(slippages, _P90, slippage_value),
         slippage_p99_bps=percentile_of(slippages, _P99, slippage_value),
-        slippage_weighted_bps=(
-            _round(_RATIO.divide(weighted_slippage_sum, slipped_notional))
-            if slipped_notional
-            else None
-        ),
+        slippage_weighted_bps=slippage_weighted_bps,
         fill_time_count=len(fill_times),
         fill_time_mean_s=_mean(fill_time_sum, len(fill_times)),
         fill_time_p50_s=percentile_of(fill_times, _HALF, fill_time_value),
@@ -303,18 +292,20 @@ def report(
     """Compute the report over the executions submitted in ``[start, end)``.
 
     Given :func:`~orderdesk.stats.executions.executions` of a Ledger (untouched), it reads
-    the ledger's plain execution rows instead: the same report, much faster.
+    the ledger's per-group sums instead: the same report, much faster.
     """
     keys = tuple(group_by)
     unknown = [name for name in keys if name not in GROUP_KEYS]
     if unknown:
         raise ValueError(f"cannot group by {unknown}; choose from {', '.join(GROUP_KEYS)}")
     if isinstance(executions, LedgerExecutions) and executions.untouched:
-        from orderdesk.stats.rows import report_of_rows  # noqa: PLC0415 - it imports us
+        from orderdesk.stats.rows import report_of_totals  # noqa: PLC0415 - it imports us
 
         query = OrderQuery(since=executions.start, until=executions.end)
-        rows = executions.ledger.execution_rows(executions.account, query, keys)
-        return report_of_rows(rows, group_by=keys, start=start, end=end)
+        totals = executions.ledger.execution_totals(
+            executions.account, query, keys, submitted_from=start, submitted_until=end
+        )
+        return report_of_totals(totals, group_by=keys, start=start, end=end)
     summaries: dict[tuple[str, ...], Summary] = {}
     for execution in executions:
         at = execution.submitted_at

@@ -69,7 +69,7 @@ class StoreContract(StoreProperties, StoreFastPaths):
     # --- recording and reading ----------------------------------------------------------
 
     def test_schema_is_at_the_latest_version(self, store: Store) -> None:
-        assert store.schema_version == 3
+        assert store.schema_version == 4
 
     def test_recorded_order_reads_back_pending_and_not_sent(self, ledger: Ledger) -> None:
         record = recorded_order(ledger, arrival_price="99.50")

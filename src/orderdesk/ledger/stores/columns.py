@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from orderdesk.model.decimals import decimal_text
 from orderdesk.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
+from orderdesk.model.execution_totals import order_figures
 from orderdesk.model.fill import Fill
 from orderdesk.model.order import Order
 from orderdesk.model.records import OrderRecord, SubmitState
@@ -68,6 +69,11 @@ ORDER_COLUMNS = (
     "first_fill_at",
     "completed_at",
     "last_fill_at",
+    # Schema 4: figures for statistics, derived from the columns above when the row is
+    # written (see orderdesk.model.execution_totals); never read back into a record.
+    "slippage_units",
+    "slipped_notional",
+    "fill_time_us",
 )
 
 FILL_COLUMNS = (
@@ -166,6 +172,7 @@ class Codec:
             None if record.first_fill_at is None else time(record.first_fill_at),
             None if record.completed_at is None else time(record.completed_at),
             None if record.last_fill_at is None else time(record.last_fill_at),
+            *order_figures(record),
         )
 
     def order_record(self, row: Sequence[Any], *, validate: bool = True) -> OrderRecord:

@@ -29,7 +29,7 @@ from orderdesk.ports import OrderPage, OrderQuery
 
 __all__ = ["MemoryStore"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The memory store has no schema to migrate; it reports the SQL stores' current version."""
 
 

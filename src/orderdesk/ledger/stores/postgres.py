@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,7 +35,14 @@ from orderdesk.ledger.stores.columns import (
     payload_text,
 )
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
+from orderdesk.model.decimals import EXACT
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
+from orderdesk.model.execution_totals import (
+    BPS_PLACES,
+    ExecutionTotals,
+    totals_of_rows,
+    weighted_bps,
+)
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
 from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
@@ -68,6 +76,14 @@ _EXECUTION_SELECT: Final = (
     + _UTC_TEXT.format("last_fill_at")
     + " END FROM orders WHERE {where}"
 )
+# Per group: the statuses, slippages and fill times as lists, the exact sums of the weighted
+# slippage, and how many orders have a slippage kept as units and at all.
+_TOTALS_SELECT: Final = (
+    "SELECT {key}, string_agg(status, ','), string_agg(slippage_units::text, ','), "
+    "string_agg(fill_time_us::text, ','), sum(notional * slippage_units), "
+    "sum(notional) FILTER (WHERE slippage_units IS NOT NULL), count(slippage_units), "
+    "count(slipped_notional) FROM orders WHERE {where} GROUP BY 1"
+)
 _JOURNAL_COLUMNS: Final = (
     "seq, at, kind, account, order_id, group_id, plan_id, causation_id, correlation_id, payload"
 )
@@ -75,6 +91,54 @@ _JOURNAL_INSERT: Final = (
     "INSERT INTO journal (at, kind, account, order_id, group_id, plan_id, causation_id, "
     "correlation_id, payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING seq"
 )
+
+
+def _key_expression(names: Sequence[str]) -> str:
+    """The SQL of an execution row's key: the named columns joined by chr(31)."""
+    return f"concat_ws(chr(31), {', '.join(names)})" if names else "''"
+
+
+def _execution_where(
+    account: str,
+    query: OrderQuery,
+    submitted_from: datetime | None,
+    submitted_until: datetime | None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of the account's orders matching ``query`` and
+    submitted in ``[submitted_from, submitted_until)``."""
+    clauses = ["account = %s"]
+    params: list[Any] = [account]
+    if query.statuses is not None:
+        clauses.append("status = ANY(%s)")
+        params.append(sorted(status.value for status in query.statuses))
+    for column, value in (("symbol", query.symbol), ("group_id", query.group_id)):
+        if value is not None:
+            clauses.append(f"{column} = %s")
+            params.append(value)
+    for clause, at in (
+        ("created_at >= %s", query.since),
+        ("created_at < %s", query.until),
+        ("COALESCE(sent_at, created_at) >= %s", submitted_from),
+        ("COALESCE(sent_at, created_at) < %s", submitted_until),
+    ):
+        if at is not None:
+            clauses.append(clause)
+            params.append(at)
+    return " AND ".join(clauses), params
+
+
+def _group_totals(row: tuple[Any, ...]) -> ExecutionTotals:
+    _, statuses, slippages, fill_times, weighted, notional, _, _ = row
+    return ExecutionTotals(
+        outcomes=dict(Counter(statuses.split(","))),
+        slippages=sorted(map(int, slippages.split(","))) if slippages else [],
+        fill_times=sorted(map(int, fill_times.split(","))) if fill_times else [],
+        weighted_bps=(
+            None
+            if notional is None
+            else weighted_bps(EXACT.scaleb(weighted, -BPS_PLACES), notional)
+        ),
+    )
 
 
 @contextmanager
@@ -356,27 +420,35 @@ class PostgresStore(_Reads):
     ) -> Iterator[ExecutionRow]:
         """Return one plain row per order of ``account`` matching ``query`` (the
         ExecutionRows port), read in one statement."""
-        names = check_keys(keys)
-        key = f"concat_ws(chr(31), {', '.join(names)})" if names else "''"
-        clauses = ["account = %s"]
-        params: list[Any] = [account]
-        if query.statuses is not None:
-            clauses.append("status = ANY(%s)")
-            params.append(sorted(status.value for status in query.statuses))
-        for column, value in (("symbol", query.symbol), ("group_id", query.group_id)):
-            if value is not None:
-                clauses.append(f"{column} = %s")
-                params.append(value)
-        if query.since is not None:
-            clauses.append("created_at >= %s")
-            params.append(query.since)
-        if query.until is not None:
-            clauses.append("created_at < %s")
-            params.append(query.until)
-        sql = _EXECUTION_SELECT.format(key=key, where=" AND ".join(clauses))
+        key = _key_expression(check_keys(keys))
+        where, params = _execution_where(account, query, None, None)
+        sql = _EXECUTION_SELECT.format(key=key, where=where)
         with _translated():
             rows = self._db.execute(sql, params).fetchall()
         return iter(rows)
+
+    def execution_totals(
+        self,
+        account: str,
+        query: OrderQuery,
+        keys: Sequence[str],
+        *,
+        submitted_from: datetime | None = None,
+        submitted_until: datetime | None = None,
+    ) -> dict[str, ExecutionTotals]:
+        """Return the per-group totals of ``account``'s orders matching ``query`` and
+        submitted in ``[submitted_from, submitted_until)`` (the ExecutionTotals port), summed
+        by PostgreSQL in one snapshot: one row per group, with exact NUMERIC sums."""
+        key = _key_expression(check_keys(keys))
+        where, params = _execution_where(account, query, submitted_from, submitted_until)
+        with _translated(), self._db.transaction():
+            found = self._db.execute(_TOTALS_SELECT.format(key=key, where=where), params).fetchall()
+            if any(row[6] != row[7] for row in found):  # a slippage beyond 2**53 units
+                rows = self._db.execute(
+                    _EXECUTION_SELECT.format(key=key, where=where), params
+                ).fetchall()
+                return totals_of_rows(rows)
+        return {row[0]: _group_totals(row) for row in found}
 
     def close(self) -> None:
         """Close the connection."""

@@ -6,7 +6,10 @@ Decimals are unconstrained NUMERIC, which keeps each value's scale (``95000.00``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
+
+from orderdesk.model.execution_totals import execution_figures
 
 __all__ = ["LATEST", "MIGRATIONS", "migrate", "read_version"]
 
@@ -115,8 +118,52 @@ _V3: Final = (
        WHERE fill_count > 0""",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3)
-"""``MIGRATIONS[n - 1]`` takes the schema from version ``n - 1`` to ``n``."""
+
+def _fill_in_figures(connection: Any) -> None:
+    """Compute schema 4's figures for the orders already filled (Python's exact Decimal
+    arithmetic, as every later write does), a batch at a time."""
+    with connection.cursor(name="orderdesk_figures") as orders, connection.cursor() as update:
+        orders.execute(
+            "SELECT order_id, side, status, arrival_price, filled_quantity, notional, "
+            "COALESCE(sent_at, created_at), last_fill_at FROM orders WHERE fill_count > 0"
+        )
+        while batch := orders.fetchmany(_BATCH):
+            update.executemany(
+                "UPDATE orders SET slippage_units = %s, slipped_notional = %s, "
+                "fill_time_us = %s WHERE order_id = %s",
+                [
+                    (
+                        *execution_figures(
+                            side,
+                            status,
+                            arrival=arrival,
+                            filled=filled,
+                            notional=notional,
+                            submitted=sent,
+                            last_fill=last,
+                        ),
+                        order_id,
+                    )
+                    for order_id, side, status, arrival, filled, notional, sent, last in batch
+                ],
+            )
+
+
+_BATCH: Final = 10_000
+
+# Each order's statistics figures on its row (orderdesk.model.execution_totals), so that a
+# report sums them inside the database.
+_V4: Final = (
+    "ALTER TABLE orders ADD COLUMN slippage_units BIGINT",
+    "ALTER TABLE orders ADD COLUMN slipped_notional DOUBLE PRECISION",
+    "ALTER TABLE orders ADD COLUMN fill_time_us BIGINT",
+    _fill_in_figures,
+)
+
+Step = str | Callable[[Any], None]
+MIGRATIONS: Final[tuple[tuple[Step, ...], ...]] = (_V1, _V2, _V3, _V4)
+"""``MIGRATIONS[n - 1]`` takes the schema from version ``n - 1`` to ``n``: statements, or
+steps run on the connection."""
 LATEST: Final = len(MIGRATIONS)
 
 
@@ -131,6 +178,9 @@ def read_version(connection: Any) -> int:
 def migrate(connection: Any, current: int, target: int = LATEST) -> None:
     """Run steps ``current + 1 .. target`` inside the caller's transaction."""
     for version in range(current + 1, target + 1):
-        for statement in MIGRATIONS[version - 1]:
-            connection.execute(statement)
+        for step in MIGRATIONS[version - 1]:
+            if isinstance(step, str):
+                connection.execute(step)
+            else:
+                step(connection)
         connection.execute("UPDATE orderdesk_schema SET version = %s", (version,))

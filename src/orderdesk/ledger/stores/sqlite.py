@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -32,7 +34,15 @@ from orderdesk.ledger.stores.columns import (
 )
 from orderdesk.ledger.stores.network import on_network_filesystem
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
+from orderdesk.model.decimals import EXACT
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
+from orderdesk.model.execution_totals import (
+    BPS_PLACES,
+    ExecutionTotals,
+    totals_of_rows,
+    weighted_bps,
+    weighted_bps_of_floats,
+)
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
 from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
@@ -63,6 +73,14 @@ _EXECUTION_SELECT: Final = (
     "COALESCE(sent_at, created_at), CASE WHEN status = 'FILLED' THEN last_fill_at END "
     "FROM orders WHERE {where}"
 )
+# Per group: the statuses, slippages and fill times as lists, the float sums that decide the
+# weighted slippage, and how many orders have a slippage kept as units and at all.
+_TOTALS_SELECT: Final = (
+    "SELECT {key}, group_concat(status), group_concat(slippage_units), "
+    "group_concat(fill_time_us), total(slipped_notional * slippage_units), "
+    "total(slipped_notional), count(slippage_units), count(slipped_notional) "
+    "FROM orders WHERE {where}{group}"
+)
 _JOURNAL_COLUMNS: Final = (
     "seq, at, kind, account, order_id, group_id, plan_id, causation_id, correlation_id, payload"
 )
@@ -83,6 +101,41 @@ def _translated() -> Iterator[None]:
         raise OperationalError(str(error)) from error
     except sqlite3.DatabaseError as error:
         raise StoreError(str(error)) from error
+
+
+def _key_expression(names: Sequence[str]) -> str:
+    """The SQL of an execution row's key: the named columns joined by char(31)."""
+    return " || char(31) || ".join(names) if names else "''"
+
+
+def _execution_where(
+    account: str,
+    query: OrderQuery,
+    submitted_from: datetime | None,
+    submitted_until: datetime | None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of the account's orders matching ``query`` and
+    submitted in ``[submitted_from, submitted_until)``."""
+    clauses = ["account = ?"]
+    params: list[Any] = [account]
+    if query.statuses is not None:
+        statuses = sorted(status.value for status in query.statuses)
+        clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
+        params.extend(statuses)
+    for column, value in (("symbol", query.symbol), ("group_id", query.group_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    for clause, at in (
+        ("created_at >= ?", query.since),
+        ("created_at < ?", query.until),
+        ("COALESCE(sent_at, created_at) >= ?", submitted_from),
+        ("COALESCE(sent_at, created_at) < ?", submitted_until),
+    ):
+        if at is not None:
+            clauses.append(clause)
+            params.append(SQLITE_CODEC.time(at))
+    return " AND ".join(clauses), params
 
 
 def _journal_entry(row: tuple[Any, ...]) -> JournalEntry:
@@ -437,26 +490,79 @@ class SqliteStore(_Reads):
     ) -> Iterator[ExecutionRow]:
         """Yield one plain row per order of ``account`` matching ``query`` (the ExecutionRows
         port), in one statement: a consistent snapshot however long the caller takes."""
+        key = _key_expression(check_keys(keys))
+        where, params = _execution_where(account, query, None, None)
+        return self._rows(_EXECUTION_SELECT.format(key=key, where=where), params)
+
+    def execution_totals(
+        self,
+        account: str,
+        query: OrderQuery,
+        keys: Sequence[str],
+        *,
+        submitted_from: datetime | None = None,
+        submitted_until: datetime | None = None,
+    ) -> dict[str, ExecutionTotals]:
+        """Return the per-group totals of ``account``'s orders matching ``query`` and
+        submitted in ``[submitted_from, submitted_until)`` (the ExecutionTotals port), summed
+        by SQLite in one snapshot.
+
+        One row per group carries the statuses, slippages and fill times as text lists and
+        the float sums of the weighted slippage; the exact notionals are read only for a
+        group whose float sums cannot decide its weighted slippage, and every order's row
+        only when some slippage is too large to be kept as units.
+        """
         names = check_keys(keys)
-        key = " || char(31) || ".join(names) if names else "''"
-        clauses = ["account = ?"]
-        params: list[Any] = [account]
-        if query.statuses is not None:
-            statuses = sorted(status.value for status in query.statuses)
-            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
-            params.extend(statuses)
-        for column, value in (("symbol", query.symbol), ("group_id", query.group_id)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if query.since is not None:
-            clauses.append("created_at >= ?")
-            params.append(SQLITE_CODEC.time(query.since))
-        if query.until is not None:
-            clauses.append("created_at < ?")
-            params.append(SQLITE_CODEC.time(query.until))
-        sql = _EXECUTION_SELECT.format(key=key, where=" AND ".join(clauses))
-        return self._rows(sql, params)
+        key = _key_expression(names)
+        where, params = _execution_where(account, query, submitted_from, submitted_until)
+        sql = _TOTALS_SELECT.format(key=key, where=where, group=f" GROUP BY {key}" if names else "")
+        with _translated():
+            self._db.execute("BEGIN")  # one snapshot for every read
+            try:
+                found = self._db.execute(sql, params).fetchall()
+                if any(row[6] != row[7] for row in found):  # a slippage beyond 2**53 units
+                    rows = self._rows(_EXECUTION_SELECT.format(key=key, where=where), params)
+                    return totals_of_rows(rows)
+                return {
+                    row[0]: self._group_totals(row, key, where, params)
+                    for row in found
+                    if row[1] is not None  # not the empty row of no orders
+                }
+            finally:
+                self._db.execute("COMMIT")
+
+    def _group_totals(
+        self, row: tuple[Any, ...], key: str, where: str, params: list[Any]
+    ) -> ExecutionTotals:
+        group, statuses, slippages, fill_times, weighted, notional, count, _ = row
+        units = sorted(map(int, slippages.split(","))) if slippages else []
+        figure = None
+        if units:
+            largest = max(-units[0], units[-1])
+            figure = weighted_bps_of_floats(weighted, notional, count, largest)
+            if figure is None:  # the floats cannot decide it: add the exact notionals
+                figure = self._exact_weighted_bps(group, key, where, params)
+        return ExecutionTotals(
+            outcomes=dict(Counter(statuses.split(","))),
+            slippages=units,
+            fill_times=sorted(map(int, fill_times.split(","))) if fill_times else [],
+            weighted_bps=figure,
+        )
+
+    def _exact_weighted_bps(
+        self, group: str, key: str, where: str, params: list[Any]
+    ) -> Decimal | None:
+        weighted = notional = Decimal(0)
+        multiply, add = EXACT.multiply, EXACT.add
+        for text, units in self._db.execute(
+            f"SELECT notional, slippage_units FROM orders WHERE {where} "
+            f"AND slippage_units IS NOT NULL AND {key} = ?",
+            [*params, group],
+        ):
+            value = Decimal(text)
+            weighted = add(weighted, multiply(value, units))
+            notional = add(notional, value)
+        return weighted_bps(EXACT.scaleb(weighted, -BPS_PLACES), notional)
 
     def _rows(self, sql: str, params: list[Any]) -> Iterator[Any]:
         with _translated():

@@ -7,7 +7,12 @@ never drops or rewrites data. Never edit a released step; add the next one.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from typing import Final
+
+from orderdesk.model.execution_totals import execution_figures
 
 __all__ = ["LATEST", "MIGRATIONS", "migrate", "read_version"]
 
@@ -116,8 +121,49 @@ _V3: Final = (
        WHERE fill_count > 0""",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3)
-"""``MIGRATIONS[n - 1]`` takes the schema from version ``n - 1`` to ``n``."""
+
+def _fill_in_figures(connection: sqlite3.Connection) -> None:
+    """Compute schema 4's figures for the orders already filled (Python's exact Decimal
+    arithmetic, as every later write does)."""
+    rows = connection.execute(
+        "SELECT order_id, side, status, arrival_price, filled_quantity, notional, "
+        "COALESCE(sent_at, created_at), last_fill_at FROM orders WHERE fill_count > 0"
+    ).fetchall()
+    parse = datetime.fromisoformat
+    connection.executemany(
+        "UPDATE orders SET slippage_units = ?, slipped_notional = ?, fill_time_us = ? "
+        "WHERE order_id = ?",
+        (
+            (
+                *execution_figures(
+                    side,
+                    status,
+                    arrival=None if arrival is None else Decimal(arrival),
+                    filled=Decimal(filled),
+                    notional=Decimal(notional),
+                    submitted=parse(submitted),
+                    last_fill=None if last is None else parse(last),
+                ),
+                order_id,
+            )
+            for order_id, side, status, arrival, filled, notional, submitted, last in rows
+        ),
+    )
+
+
+# Each order's statistics figures on its row (orderdesk.model.execution_totals), so that a
+# report sums them inside the database.
+_V4: Final = (
+    "ALTER TABLE orders ADD COLUMN slippage_units INTEGER",
+    "ALTER TABLE orders ADD COLUMN slipped_notional REAL",
+    "ALTER TABLE orders ADD COLUMN fill_time_us INTEGER",
+    _fill_in_figures,
+)
+
+Step = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: Final[tuple[tuple[Step, ...], ...]] = (_V1, _V2, _V3, _V4)
+"""``MIGRATIONS[n - 1]`` takes the schema from version ``n - 1`` to ``n``: statements, or
+steps run on the connection."""
 LATEST: Final = len(MIGRATIONS)
 
 
@@ -135,6 +181,9 @@ def read_version(connection: sqlite3.Connection) -> int:
 def migrate(connection: sqlite3.Connection, current: int, target: int = LATEST) -> None:
     """Run steps ``current + 1 .. target`` inside the caller's write transaction."""
     for version in range(current + 1, target + 1):
-        for statement in MIGRATIONS[version - 1]:
-            connection.execute(statement)
+        for step in MIGRATIONS[version - 1]:
+            if isinstance(step, str):
+                connection.execute(step)
+            else:
+                step(connection)
         connection.execute("UPDATE orderdesk_schema SET version = ? WHERE id = 1", (version,))
