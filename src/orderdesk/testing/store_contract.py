@@ -33,6 +33,7 @@ from orderdesk.ledger import Journal, Ledger
 from orderdesk.model.decimals import decimal_text
 from orderdesk.model.enums import OrderStatus
 from orderdesk.model.events import Acked, Cancelled, Filled, Rejected
+from orderdesk.model.execution_totals import ExecutionTotals, totals_of_rows
 from orderdesk.model.plans import ExecutionGroup
 from orderdesk.model.records import JournalKind, SubmitState
 from orderdesk.ports import ExecutionRows, OrderQuery, Store
@@ -448,6 +449,89 @@ class StoreContract(StoreProperties, StoreFastPaths):
         assert list(store.execution_rows("acct-1", OrderQuery(statuses=()), ())) == []
         with pytest.raises(ValueError, match="cannot group by \\['strategy'\\]"):
             store.execution_rows("acct-1", OrderQuery(), ("strategy",))
+
+    # --- execution totals: per-group sums (the statistics issue) ------------------------
+
+    @staticmethod
+    def _orders_for_totals(ledger: Ledger, clock: ManualClock) -> None:
+        """Two BUYs slipping exactly 1 and 2 units (1e-6 bps) on equal notionals, the second
+        sent at T0+0.5s; a SELL partly filled at 20 bps and cancelled; a BUY never filled;
+        another account's filled order."""
+        one = recorded_order(ledger, quantity="1", arrival_price="100.00")
+        fill = fill_of(one.order, "1", "one", "100.00000001", T0 + timedelta(seconds=1))
+        ledger.apply("acct-1", one.order_id, Filled(fill))
+        two = recorded_order(ledger, quantity="1", arrival_price="99.99999999")
+        clock.advance(timedelta(milliseconds=500))
+        ledger.set_submit_state("acct-1", two.order_id, SubmitState.SENT)
+        fill = fill_of(two.order, "1", "two", "100.00000001", T0 + timedelta(seconds=2))
+        ledger.apply("acct-1", two.order_id, Filled(fill))
+        sell = recorded_order(ledger, quantity="2.0", side="SELL", arrival_price="50.00")
+        ledger.apply("acct-1", sell.order_id, Filled(fill_of(sell.order, "0.5", "s", "49.90")))
+        ledger.apply("acct-1", sell.order_id, Cancelled(T0 + timedelta(seconds=3)))
+        recorded_order(ledger, arrival_price="100.00")
+        other = recorded_order(ledger, account="acct-2", quantity="1", arrival_price="1")
+        ledger.apply("acct-2", other.order_id, Filled(fill_of(other.order, "1", "x", "2")))
+
+    def test_execution_totals_are_exact_per_group_sums(
+        self, ledger: Ledger, clock: ManualClock
+    ) -> None:
+        self._orders_for_totals(ledger, clock)
+        # The BUYs' weighted slippage is exactly 1.5 units: half-even, 2 (floats cannot
+        # decide a tie). All three: (3 x 100.00000001 + 2e7 x 24.950) / 224.95000002.
+        assert ledger.execution_totals("acct-1", OrderQuery(), ("side",)) == {
+            "BUY": ExecutionTotals(
+                outcomes={"FILLED": 2, "PENDING": 1},
+                slippages=[1, 2],
+                fill_times=[1_000_000, 1_500_000],
+                weighted_bps=Decimal("0.000002"),
+            ),
+            "SELL": ExecutionTotals(
+                outcomes={"CANCELLED": 1},
+                slippages=[20_000_000],
+                fill_times=[],
+                weighted_bps=Decimal("20.000000"),
+            ),
+        }
+        whole = ledger.execution_totals("acct-1", OrderQuery(), ())
+        assert list(whole) == [""]
+        assert whole[""].weighted_bps == Decimal("2.218272")
+        assert whole[""].outcomes == {"FILLED": 2, "PENDING": 1, "CANCELLED": 1}
+        for keys in ((), ("side",), ("symbol", "venue", "order_type")):
+            rows = ledger.execution_rows("acct-1", OrderQuery(), keys)
+            assert ledger.execution_totals("acct-1", OrderQuery(), keys) == totals_of_rows(rows)
+
+    def test_execution_totals_filter_by_query_and_submit_time(
+        self, ledger: Ledger, clock: ManualClock
+    ) -> None:
+        self._orders_for_totals(ledger, clock)
+        sent_later = ledger.execution_totals(
+            "acct-1", OrderQuery(), (), submitted_from=T0 + timedelta(milliseconds=250)
+        )
+        assert sent_later == {
+            "": ExecutionTotals({"FILLED": 1}, [2], [1_500_000], Decimal("0.000002"))
+        }
+        sent_first = ledger.execution_totals(
+            "acct-1", OrderQuery(), ("side",), submitted_until=T0 + timedelta(milliseconds=500)
+        )
+        assert sorted(sent_first) == ["BUY", "SELL"]
+        assert sent_first["BUY"].outcomes == {"FILLED": 1, "PENDING": 1}
+        cancelled = OrderQuery(statuses={OrderStatus.CANCELLED})
+        assert list(ledger.execution_totals("acct-1", cancelled, ("side",))) == ["SELL"]
+        assert ledger.execution_totals("acct-1", OrderQuery(statuses=()), ()) == {}
+        assert ledger.execution_totals("nobody", OrderQuery(), ()) == {}
+        with pytest.raises(ValueError, match="cannot group by \\['strategy'\\]"):
+            ledger.execution_totals("acct-1", OrderQuery(), ("strategy",))
+
+    def test_execution_totals_keep_a_slippage_too_large_for_units(self, ledger: Ledger) -> None:
+        tiny = recorded_order(ledger, quantity="1.0", arrival_price="0.000000000000000001")
+        ledger.apply("acct-1", tiny.order_id, Filled(fill_of(tiny.order, "1.0", "t", "5.0")))
+        usual = recorded_order(ledger, quantity="1", arrival_price="100.00")
+        ledger.apply("acct-1", usual.order_id, Filled(fill_of(usual.order, "1", "u", "100.01")))
+        units = 49_999_999_999_999_999_990_000_000_000  # (5 - 1e-18) / 1e-18 x 10**10
+        totals = ledger.execution_totals("acct-1", OrderQuery(), ())
+        assert totals[""].slippages == [1_000_000, units]
+        rows = ledger.execution_rows("acct-1", OrderQuery(), ())
+        assert totals == totals_of_rows(rows)
 
 
 def _record_twice(store: Store, group: ExecutionGroup) -> None:
