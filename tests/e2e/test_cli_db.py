@@ -36,7 +36,11 @@ def test_reads_refuse_an_old_ledger_and_db_upgrade_migrates_it(tmp_path: Path) -
     assert _version(db) == 1  # the read changed nothing
     upgraded = run(app, ["db", "upgrade", "--db", str(db)])
     assert upgraded.exit_code == 0, upgraded.output
-    assert upgraded.output == f"ledger {db} upgraded from schema version 1 to {LATEST}\n"
+    assert upgraded.stdout == f"ledger {db} upgraded from schema version 1 to {LATEST}\n"
+    assert upgraded.stderr == (
+        f"upgrading ledger {db} from schema version 1 to {LATEST} "
+        "(a million orders take about 20 s)...\n"
+    )
     assert _version(db) == LATEST
     again = run(app, ["db", "upgrade", "--db", str(db)])
     assert again.output == f"ledger {db} is at schema version {LATEST}: up to date\n"

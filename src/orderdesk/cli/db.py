@@ -34,9 +34,14 @@ def upgrade(db: DbOption = None) -> None:
     except SchemaVersionError as error:
         if error.found > error.supported:
             fail(4, f"cannot use the ledger at {name}: {error}")
-        found = error.found
+        found, target = error.found, error.supported
     except StoreError as error:
         fail(4, f"cannot open the ledger at {name}: {error}")
+    typer.echo(
+        f"upgrading ledger {name} from schema version {found} to {target} "
+        "(a million orders take about 20 s)...",
+        err=True,
+    )
     try:
         store = open_store(url)
     except StoreError as error:
