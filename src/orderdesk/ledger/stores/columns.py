@@ -19,6 +19,7 @@ from orderdesk.model.execution_totals import order_figures
 from orderdesk.model.fill import Fill
 from orderdesk.model.order import Order
 from orderdesk.model.records import OrderRecord, SubmitState
+from orderdesk.ports import OrderQuery
 
 __all__ = [
     "FILL_COLUMNS",
@@ -26,6 +27,7 @@ __all__ = [
     "Codec",
     "POSTGRES_CODEC",
     "SQLITE_CODEC",
+    "execution_where",
     "payload_text",
 ]
 
@@ -257,3 +259,45 @@ class Codec:
 
 SQLITE_CODEC = Codec(decimal_text, Decimal, _time_text, datetime.fromisoformat)
 POSTGRES_CODEC = Codec(_identity, _identity, _utc, _utc)
+
+
+def execution_where(
+    account: str,
+    query: OrderQuery,
+    submitted_from: datetime | None,
+    submitted_until: datetime | None,
+    *,
+    mark: str,
+    time: Callable[[datetime], Any],
+    status_list: bool,
+) -> tuple[str, list[Any]]:
+    """Return the WHERE clause and its parameters selecting the account's orders that match
+    ``query`` and were submitted in ``[submitted_from, submitted_until)``.
+
+    ``mark`` is the driver's parameter mark, ``time`` its time converter; ``status_list``
+    passes the statuses as one list parameter (``= ANY``) rather than one mark each (``IN``).
+    """
+    clauses = [f"account = {mark}"]
+    params: list[Any] = [account]
+    if query.statuses is not None:
+        statuses = sorted(status.value for status in query.statuses)
+        if status_list:
+            clauses.append(f"status = ANY({mark})")
+            params.append(statuses)
+        else:
+            clauses.append(f"status IN ({', '.join([mark] * len(statuses))})")
+            params.extend(statuses)
+    for column, value in (("symbol", query.symbol), ("group_id", query.group_id)):
+        if value is not None:
+            clauses.append(f"{column} = {mark}")
+            params.append(value)
+    for clause, at in (
+        ("created_at >= ", query.since),
+        ("created_at < ", query.until),
+        ("COALESCE(sent_at, created_at) >= ", submitted_from),
+        ("COALESCE(sent_at, created_at) < ", submitted_until),
+    ):
+        if at is not None:
+            clauses.append(clause + mark)
+            params.append(time(at))
+    return " AND ".join(clauses), params

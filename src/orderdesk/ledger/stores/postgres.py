@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 
 import psycopg
@@ -32,6 +33,7 @@ from orderdesk.ledger.stores.columns import (
     FILL_COLUMNS,
     ORDER_COLUMNS,
     POSTGRES_CODEC,
+    execution_where,
     payload_text,
 )
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
@@ -93,38 +95,13 @@ _JOURNAL_INSERT: Final = (
 )
 
 
+# The WHERE clause of execution rows and totals, in this driver's parameter marks.
+_where: Final = partial(execution_where, mark="%s", time=POSTGRES_CODEC.time, status_list=True)
+
+
 def _key_expression(names: Sequence[str]) -> str:
     """The SQL of an execution row's key: the named columns joined by chr(31)."""
     return f"concat_ws(chr(31), {', '.join(names)})" if names else "''"
-
-
-def _execution_where(
-    account: str,
-    query: OrderQuery,
-    submitted_from: datetime | None,
-    submitted_until: datetime | None,
-) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) of the account's orders matching ``query`` and
-    submitted in ``[submitted_from, submitted_until)``."""
-    clauses = ["account = %s"]
-    params: list[Any] = [account]
-    if query.statuses is not None:
-        clauses.append("status = ANY(%s)")
-        params.append(sorted(status.value for status in query.statuses))
-    for column, value in (("symbol", query.symbol), ("group_id", query.group_id)):
-        if value is not None:
-            clauses.append(f"{column} = %s")
-            params.append(value)
-    for clause, at in (
-        ("created_at >= %s", query.since),
-        ("created_at < %s", query.until),
-        ("COALESCE(sent_at, created_at) >= %s", submitted_from),
-        ("COALESCE(sent_at, created_at) < %s", submitted_until),
-    ):
-        if at is not None:
-            clauses.append(clause)
-            params.append(at)
-    return " AND ".join(clauses), params
 
 
 def _group_totals(row: tuple[Any, ...]) -> ExecutionTotals:
@@ -351,26 +328,10 @@ class PostgresStore(_Reads):
         """Return up to ``limit`` of the account's orders matching ``query``, oldest first."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        clauses = ["account = %s"]
-        params: list[Any] = [account]
-        if query.statuses is not None:
-            statuses = sorted(status.value for status in query.statuses)
-            if not statuses:
-                return OrderPage((), None)
-            clauses.append("status = ANY(%s)")
-            params.append(statuses)
-        if query.symbol is not None:
-            clauses.append("symbol = %s")
-            params.append(query.symbol)
-        if query.group_id is not None:
-            clauses.append("group_id = %s")
-            params.append(query.group_id)
-        if query.since is not None:
-            clauses.append("created_at >= %s")
-            params.append(query.since)
-        if query.until is not None:
-            clauses.append("created_at < %s")
-            params.append(query.until)
+        if query.statuses is not None and not query.statuses:
+            return OrderPage((), None)
+        where, params = _where(account, query, None, None)
+        clauses = [where]
         if cursor is not None:
             created_at, order_id = decode_cursor(cursor)
             clauses.append("(created_at, order_id) > (%s, %s)")
@@ -421,7 +382,7 @@ class PostgresStore(_Reads):
         """Return one plain row per order of ``account`` matching ``query`` (the
         ExecutionRows port), read in one statement."""
         key = _key_expression(check_keys(keys))
-        where, params = _execution_where(account, query, None, None)
+        where, params = _where(account, query, None, None)
         sql = _EXECUTION_SELECT.format(key=key, where=where)
         with _translated():
             rows = self._db.execute(sql, params).fetchall()
@@ -440,7 +401,7 @@ class PostgresStore(_Reads):
         submitted in ``[submitted_from, submitted_until)`` (the ExecutionTotals port), summed
         by PostgreSQL in one snapshot: one row per group, with exact NUMERIC sums."""
         key = _key_expression(check_keys(keys))
-        where, params = _execution_where(account, query, submitted_from, submitted_until)
+        where, params = _where(account, query, submitted_from, submitted_until)
         with _translated(), self._db.transaction():
             found = self._db.execute(_TOTALS_SELECT.format(key=key, where=where), params).fetchall()
             if any(row[6] != row[7] for row in found):  # a slippage beyond 2**53 units

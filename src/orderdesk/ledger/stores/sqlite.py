@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -30,6 +30,7 @@ from orderdesk.ledger.stores.columns import (
     FILL_COLUMNS,
     ORDER_COLUMNS,
     SQLITE_CODEC,
+    execution_where,
     payload_text,
 )
 from orderdesk.ledger.stores.network import on_network_filesystem
@@ -103,39 +104,13 @@ def _translated() -> Iterator[None]:
         raise StoreError(str(error)) from error
 
 
+# The WHERE clause of execution rows and totals, in this driver's parameter marks.
+_where: Final = partial(execution_where, mark="?", time=SQLITE_CODEC.time, status_list=False)
+
+
 def _key_expression(names: Sequence[str]) -> str:
     """The SQL of an execution row's key: the named columns joined by char(31)."""
     return " || char(31) || ".join(names) if names else "''"
-
-
-def _execution_where(
-    account: str,
-    query: OrderQuery,
-    submitted_from: datetime | None,
-    submitted_until: datetime | None,
-) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) of the account's orders matching ``query`` and
-    submitted in ``[submitted_from, submitted_until)``."""
-    clauses = ["account = ?"]
-    params: list[Any] = [account]
-    if query.statuses is not None:
-        statuses = sorted(status.value for status in query.statuses)
-        clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
-        params.extend(statuses)
-    for column, value in (("symbol", query.symbol), ("group_id", query.group_id)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    for clause, at in (
-        ("created_at >= ?", query.since),
-        ("created_at < ?", query.until),
-        ("COALESCE(sent_at, created_at) >= ?", submitted_from),
-        ("COALESCE(sent_at, created_at) < ?", submitted_until),
-    ):
-        if at is not None:
-            clauses.append(clause)
-            params.append(SQLITE_CODEC.time(at))
-    return " AND ".join(clauses), params
 
 
 def _journal_entry(row: tuple[Any, ...]) -> JournalEntry:
@@ -418,26 +393,10 @@ class SqliteStore(_Reads):
         """Return up to ``limit`` of the account's orders matching ``query``, oldest first."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        clauses = ["account = ?"]
-        params: list[Any] = [account]
-        if query.statuses is not None:
-            statuses = sorted(status.value for status in query.statuses)
-            if not statuses:
-                return OrderPage((), None)
-            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
-            params.extend(statuses)
-        if query.symbol is not None:
-            clauses.append("symbol = ?")
-            params.append(query.symbol)
-        if query.group_id is not None:
-            clauses.append("group_id = ?")
-            params.append(query.group_id)
-        if query.since is not None:
-            clauses.append("created_at >= ?")
-            params.append(SQLITE_CODEC.time(query.since))
-        if query.until is not None:
-            clauses.append("created_at < ?")
-            params.append(SQLITE_CODEC.time(query.until))
+        if query.statuses is not None and not query.statuses:
+            return OrderPage((), None)
+        where, params = _where(account, query, None, None)
+        clauses = [where]
         if cursor is not None:
             created_at, order_id = decode_cursor(cursor)
             clauses.append("(created_at, order_id) > (?, ?)")
@@ -491,7 +450,7 @@ class SqliteStore(_Reads):
         """Yield one plain row per order of ``account`` matching ``query`` (the ExecutionRows
         port), in one statement: a consistent snapshot however long the caller takes."""
         key = _key_expression(check_keys(keys))
-        where, params = _execution_where(account, query, None, None)
+        where, params = _where(account, query, None, None)
         return self._rows(_EXECUTION_SELECT.format(key=key, where=where), params)
 
     def execution_totals(
@@ -514,7 +473,7 @@ class SqliteStore(_Reads):
         """
         names = check_keys(keys)
         key = _key_expression(names)
-        where, params = _execution_where(account, query, submitted_from, submitted_until)
+        where, params = _where(account, query, submitted_from, submitted_until)
         sql = _TOTALS_SELECT.format(key=key, where=where, group=f" GROUP BY {key}" if names else "")
         with _translated():
             self._db.execute("BEGIN")  # one snapshot for every read
