@@ -33,6 +33,7 @@ from orderdesk.ledger.stores.columns import (
 from orderdesk.ledger.stores.memory import MemoryStore
 from orderdesk.ledger.stores.postgres import PostgresStore
 from orderdesk.ledger.stores.sqlite import SqliteStore
+from orderdesk.model.enums import Side
 from orderdesk.model.events import Acked, Filled
 from orderdesk.model.fill import Fill
 from orderdesk.model.ids import IdGenerator
@@ -159,7 +160,7 @@ def _floor_rows(codec: Codec, lifecycles: list[Lifecycle]) -> list[FloorRows]:
             (*acked[1:], acked[0], 1),
             _journal_row(codec, life, JournalKind.ACKED, life.payloads[1]),
             (*filled[1:], filled[0], 2),
-            codec.fill_row("paper", "BTC_USDT", life.fill),
+            codec.fill_row("paper", "BTC_USDT", Side.BUY, life.fill),
             _journal_row(codec, life, JournalKind.FILLED, life.payloads[2]),
         ))  # fmt: skip
     return rows

@@ -39,7 +39,7 @@ _SPAN_US: Final = 30 * 86_400 * 1_000_000
 _EPOCH_US: Final = int(T0.timestamp()) * 1_000_000
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _BATCH: Final = 20_000
-_FORMAT: Final = 3  # bump when the generated data changes: cached files are then remade
+_FORMAT: Final = 4  # bump when the generated data changes: cached files are then remade
 
 # symbol, price tick decimals, quantity step decimals, mid in ticks, quantity range in steps
 _SYMBOLS: Final = (
@@ -148,7 +148,7 @@ def _orders(count: int, seed: int) -> Iterator[Rows]:
                 f"FIL_{_id_stamp(at // 1_000_000)}_{trade:08x}", order_id, venue, symbol,
                 f"T{trade}", _fixed(qty, step), _fixed(fill_price, tick),
                 _fixed(fee, step + tick + 3),
-                "USDT", "TAKER" if kind == "MARKET" else "MAKER", _time(at),
+                "USDT", "TAKER" if kind == "MARKET" else "MAKER", _time(at), side,
             ))  # fmt: skip
             filled += qty
             notional += qty * fill_price

@@ -109,7 +109,7 @@ from contextlib import AbstractContextManager  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from typing import Any  # noqa: E402
 
-from orderdesk.model.enums import OrderStatus  # noqa: E402
+from orderdesk.model.enums import OrderStatus, Side  # noqa: E402
 from orderdesk.model.fill import Fill  # noqa: E402
 from orderdesk.model.plans import ExecutionGroup, TradePlan  # noqa: E402
 from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord  # noqa: E402
@@ -154,8 +154,9 @@ class StoreTransaction(Protocol):
         """Return the account's plan, or ``None``."""
         ...
 
-    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
-        """Return the fill recorded for this venue trade, whatever its order, or ``None``."""
+    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this side of a venue trade, whatever its order, or
+        ``None`` (a self-trade has a fill on each side under one trade id)."""
         ...
 
     def insert_plan(self, plan: TradePlan) -> None:
@@ -178,8 +179,9 @@ class StoreTransaction(Protocol):
         """
         ...
 
-    def insert_fill(self, venue: str, symbol: str, fill: Fill) -> None:
-        """Add a fill; (venue, symbol, trade id) and ``fill_id`` are unique."""
+    def insert_fill(self, venue: str, symbol: str, side: Side, fill: Fill) -> None:
+        """Add a fill of an order on ``side``; (venue, symbol, trade id, side) and
+        ``fill_id`` are unique."""
         ...
 
     def append(
@@ -241,8 +243,9 @@ class Store(Protocol):
         """Return the account's order's fills in the order they were recorded."""
         ...
 
-    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
-        """Return the fill recorded for this venue trade, whatever its order, or ``None``.
+    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this side of a venue trade, whatever its order, or
+        ``None``.
 
         Like the transaction's own, for a caller (the Ledger) that reads it before deciding
         whether a write is needed at all; never shown to an account.

@@ -62,7 +62,7 @@ def test_the_statistics_benchmark_runs_and_agrees_with_the_per_order_path(
     out = capsys.readouterr().out
     assert "| orderdesk ledger_report (exact) |" in out
     assert "| orderdesk per order (measure) |" in out  # --check: the same report, or it raises
-    assert [path.name for path in tmp_path.iterdir()] == ["stats-300-v3.db"]
+    assert [path.name for path in tmp_path.iterdir()] == ["stats-300-v4.db"]
 
 
 def test_the_peers_stream_is_the_same_for_a_seed_and_every_limit_order_is_crossed() -> None:

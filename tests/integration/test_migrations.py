@@ -19,6 +19,7 @@ from orderdesk.ledger.stores import postgres_schema, sqlite_schema
 from orderdesk.ledger.stores.columns import POSTGRES_CODEC, SQLITE_CODEC
 from orderdesk.ledger.stores.postgres import PostgresStore
 from orderdesk.ledger.stores.sqlite import SqliteStore
+from orderdesk.model.enums import OrderStatus
 from orderdesk.model.events import Acked, Cancelled, Filled
 from orderdesk.model.records import OrderRecord, SubmitState
 from orderdesk.testing.assertions import exact
@@ -59,7 +60,7 @@ def test_sqlite_version_1_database_migrates_to_latest_keeping_its_orders(tmp_pat
     migrated = ledger.get("acct-1", record.order_id)
     ledger.apply("acct-1", record.order_id, Acked(T0, "V-1"))
 
-    assert store.schema_version == sqlite_schema.LATEST == 4
+    assert store.schema_version == sqlite_schema.LATEST == 5
     assert migrated == record
     assert exact(migrated.order) == exact(record.order)
     assert (migrated.arrival_price, migrated.sent_at, migrated.completed_at) == (None, None, None)
@@ -80,17 +81,33 @@ def _filled_out_of_order(ledger: Ledger) -> str:
 _V4_COLUMNS = ("slippage_units", "slipped_notional", "fill_time_us")
 
 
-def _as_version_3(execute: Callable[..., object]) -> None:
+def _as_version_4(execute: Callable[..., object], *, postgres: bool = False) -> None:
+    """Take a current database back to schema 4: fills without a side, unique per (venue,
+    symbol, trade id)."""
+    execute("DROP INDEX fills_by_trade")
+    execute("ALTER TABLE fills DROP COLUMN side")
+    if postgres:
+        execute(
+            "ALTER TABLE fills ADD CONSTRAINT fills_venue_symbol_trade_id_key "
+            "UNIQUE (venue, symbol, trade_id)"
+        )
+    else:
+        execute("CREATE UNIQUE INDEX fills_v4_key ON fills (venue, symbol, trade_id)")
+    execute("UPDATE orderdesk_schema SET version = 4")
+
+
+def _as_version_3(execute: Callable[..., object], *, postgres: bool = False) -> None:
     """Take a current database back to schema 3: no statistics figures on the orders."""
+    _as_version_4(execute, postgres=postgres)
     for column in _V4_COLUMNS:
         execute(f"ALTER TABLE orders DROP COLUMN {column}")
     execute("UPDATE orderdesk_schema SET version = 3")
 
 
-def _as_version_2(execute: Callable[..., object]) -> None:
+def _as_version_2(execute: Callable[..., object], *, postgres: bool = False) -> None:
     """Take a current database back to schema 2 as an older orderdesk left it: no
     last_fill_at, and first_fill_at the first fill applied rather than the earliest."""
-    _as_version_3(execute)
+    _as_version_3(execute, postgres=postgres)
     execute("UPDATE orders SET first_fill_at = last_fill_at WHERE fill_count > 0")
     execute("ALTER TABLE orders DROP COLUMN last_fill_at")
     execute("UPDATE orderdesk_schema SET version = 2")
@@ -152,7 +169,7 @@ def test_sqlite_orders_carry_their_statistics_figures_and_version_3_gains_them(
     SqliteStore(path).close()
 
     with sqlite3.connect(path) as db:
-        assert sqlite_schema.read_version(db) == 4
+        assert sqlite_schema.read_version(db) == 5
         assert _figures(db.execute, labels) == _FIGURES
 
 
@@ -168,9 +185,46 @@ def test_sqlite_version_2_database_gains_its_fills_latest_and_earliest_times(
 
     migrated = Ledger(SqliteStore(path), ManualClock(T0)).get("acct-1", order_id)
 
-    assert sqlite_schema.read_version(sqlite3.connect(path)) == 4
+    assert sqlite_schema.read_version(sqlite3.connect(path)) == 5
     assert migrated.first_fill_at == T0 + timedelta(seconds=2)
     assert migrated.last_fill_at == T0 + timedelta(seconds=9)
+
+
+def _self_trade(ledger: Ledger) -> tuple[str, str]:
+    """Fill a BUY and a SELL order of the account by one venue trade; return their ids."""
+    buy = recorded_order(ledger, quantity="1.0", side="BUY")
+    sell = recorded_order(ledger, quantity="1.0", side="SELL")
+    for record in (buy, sell):
+        ledger.apply("acct-1", record.order_id, Filled(fill_of(record.order, "1.0", "self-1")))
+    return buy.order_id, sell.order_id
+
+
+def _fills_table(execute: Callable[..., Any]) -> list[tuple[Any, ...]]:
+    cursor = execute("SELECT seq, fill_id, order_id, trade_id, side FROM fills ORDER BY seq")
+    return [tuple(row) for row in cursor.fetchall()]
+
+
+def test_sqlite_version_4_fills_gain_their_side_and_a_self_trade_is_two_fills(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v4.db"
+    store = SqliteStore(path)
+    order_id = _filled_out_of_order(Ledger(store, ManualClock(T0)))
+    store.close()
+    with sqlite3.connect(path) as db:
+        before = _fills_table(db.execute)
+        _as_version_4(db.execute)
+
+    ledger = Ledger(SqliteStore(path), ManualClock(T0))
+    buy, sell = _self_trade(ledger)
+
+    with sqlite3.connect(path) as db:
+        assert sqlite_schema.read_version(db) == 5
+        assert _fills_table(db.execute)[:2] == before
+        assert [row[4] for row in before] == ["BUY", "BUY"]
+    assert [fill.trade_id for fill in ledger.fills("acct-1", order_id)] == ["t-late", "t-early"]
+    assert ledger.get("acct-1", buy).order.status is OrderStatus.FILLED
+    assert ledger.get("acct-1", sell).order.status is OrderStatus.FILLED
 
 
 def test_sqlite_database_from_a_newer_orderdesk_is_refused_untouched(tmp_path: Path) -> None:
@@ -183,7 +237,7 @@ def test_sqlite_database_from_a_newer_orderdesk_is_refused_untouched(tmp_path: P
         SqliteStore(path)
 
     assert str(refused.value) == (
-        "database schema version 99 is newer than this orderdesk supports (4); "
+        "database schema version 99 is newer than this orderdesk supports (5); "
         "upgrade orderdesk, do not downgrade the database"
     )
     assert sqlite_schema.read_version(sqlite3.connect(path)) == 99
@@ -225,7 +279,7 @@ def test_postgres_version_1_schema_migrates_to_latest_keeping_its_orders(
     store = PostgresStore(url, schema=schema)
     migrated = Ledger(store, ManualClock(T0)).get("acct-1", record.order_id)
 
-    assert store.schema_version == postgres_schema.LATEST == 4
+    assert store.schema_version == postgres_schema.LATEST == 5
     assert migrated == record
     assert exact(migrated.order) == exact(record.order)
 
@@ -240,12 +294,12 @@ def test_postgres_version_2_schema_gains_its_fills_latest_and_earliest_times(
     store.close()
     with psycopg.connect(url, autocommit=True) as old:
         old.execute(f"SET search_path TO {schema}")
-        _as_version_2(old.execute)
+        _as_version_2(old.execute, postgres=True)
 
     upgraded = PostgresStore(url, schema=schema)
     migrated = Ledger(upgraded, ManualClock(T0)).get("acct-1", order_id)
 
-    assert upgraded.schema_version == 4
+    assert upgraded.schema_version == 5
     assert migrated.first_fill_at == T0 + timedelta(seconds=2)
     assert migrated.last_fill_at == T0 + timedelta(seconds=9)
 
@@ -262,13 +316,39 @@ def test_postgres_orders_carry_their_statistics_figures_and_version_3_gains_them
     with psycopg.connect(url, autocommit=True) as old:
         old.execute(f"SET search_path TO {schema}")
         assert _figures(old.execute, labels) == _FIGURES
-        _as_version_3(old.execute)
+        _as_version_3(old.execute, postgres=True)
 
-    assert PostgresStore(url, schema=schema).schema_version == 4
+    assert PostgresStore(url, schema=schema).schema_version == 5
 
     with psycopg.connect(url, autocommit=True) as db:
         db.execute(f"SET search_path TO {schema}")
         assert _figures(db.execute, labels) == _FIGURES
+
+
+@pytest.mark.postgres
+def test_postgres_version_4_fills_gain_their_side_and_a_self_trade_is_two_fills(
+    pg_schema: tuple[str, str],
+) -> None:
+    url, schema = pg_schema
+    store = PostgresStore(url, schema=schema)
+    order_id = _filled_out_of_order(Ledger(store, ManualClock(T0)))
+    store.close()
+    with psycopg.connect(url, autocommit=True) as old:
+        old.execute(f"SET search_path TO {schema}")
+        before = _fills_table(old.execute)
+        _as_version_4(old.execute, postgres=True)
+
+    upgraded = PostgresStore(url, schema=schema)
+    ledger = Ledger(upgraded, ManualClock(T0))
+    buy, sell = _self_trade(ledger)
+
+    assert upgraded.schema_version == 5
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f"SET search_path TO {schema}")
+        assert _fills_table(db.execute)[:2] == before
+    assert [fill.trade_id for fill in ledger.fills("acct-1", order_id)] == ["t-late", "t-early"]
+    assert ledger.get("acct-1", buy).order.status is OrderStatus.FILLED
+    assert ledger.get("acct-1", sell).order.status is OrderStatus.FILLED
 
 
 @pytest.mark.postgres
@@ -283,4 +363,4 @@ def test_postgres_schema_from_a_newer_orderdesk_is_refused(
     with pytest.raises(SchemaVersionError) as refused:
         PostgresStore(url, schema=schema)
 
-    assert (refused.value.found, refused.value.supported) == (7, 4)
+    assert (refused.value.found, refused.value.supported) == (7, 5)

@@ -109,8 +109,10 @@ def new_record(
 def decide_event(record: OrderRecord, known: Fill | None, event: OrderEvent) -> Transition:
     """Decide ``event`` for ``record`` given the fill already recorded for its trade id.
 
-    ``known`` is whatever the venue's (symbol, trade id) already names, on any order: a
-    trade recorded on another order is a :class:`~orderdesk.errors.FillConflict`.
+    ``known`` is whatever the venue's (symbol, trade id) already names on the order's side,
+    on any order: a trade recorded on another order of that side is a
+    :class:`~orderdesk.errors.FillConflict`. (A self-trade fills one BUY and one SELL under
+    one trade id: each side is its own fill.)
     """
     if isinstance(event, Filled) and known is not None and known.order_id != record.order_id:
         fill = event.fill

@@ -307,13 +307,14 @@ class Ledger:
         known = None
         if isinstance(event, Filled):
             fill = event.fill
-            known = tx.fill_by_trade(record.venue, record.order.symbol, fill.trade_id)
+            order = record.order
+            known = tx.fill_by_trade(record.venue, order.symbol, order.side, fill.trade_id)
         transition = bookkeeping.decide_event(record, known, event)
         updated = bookkeeping.after_event(record, transition, event.at)
         if updated is not None:
             tx.update_order(updated, record.version)
         if transition.fill is not None:
-            tx.insert_fill(record.venue, record.order.symbol, transition.fill)
+            tx.insert_fill(record.venue, record.order.symbol, record.order.side, transition.fill)
         _note(
             tx,
             entries.EVENT_KINDS[type(event)],
@@ -339,7 +340,8 @@ class Ledger:
         known = None
         if isinstance(event, Filled):
             fill = event.fill
-            known = self._store.fill_by_trade(record.venue, record.order.symbol, fill.trade_id)
+            order = record.order
+            known = self._store.fill_by_trade(record.venue, order.symbol, order.side, fill.trade_id)
             if known is None:
                 return False
         elif not isinstance(event, Acked):

@@ -31,13 +31,13 @@ from orderdesk.errors import (
 )
 from orderdesk.ledger import Journal, Ledger
 from orderdesk.model.decimals import decimal_text
-from orderdesk.model.enums import OrderStatus
+from orderdesk.model.enums import OrderStatus, Side
 from orderdesk.model.events import Acked, Cancelled, Filled, Rejected
 from orderdesk.model.execution_totals import ExecutionTotals, totals_of_rows
 from orderdesk.model.plans import ExecutionGroup
 from orderdesk.model.records import JournalKind, SubmitState
 from orderdesk.ports import ExecutionRows, OrderQuery, Store
-from orderdesk.testing.assertions import exact
+from orderdesk.testing.assertions import assert_replay_matches, exact
 from orderdesk.testing.ledger_kit import (
     T0,
     fill_of,
@@ -70,7 +70,7 @@ class StoreContract(StoreProperties, StoreFastPaths):
     # --- recording and reading ----------------------------------------------------------
 
     def test_schema_is_at_the_latest_version(self, store: Store) -> None:
-        assert store.schema_version == 4
+        assert store.schema_version == 5
 
     def test_recorded_order_reads_back_pending_and_not_sent(self, ledger: Ledger) -> None:
         record = recorded_order(ledger, arrival_price="99.50")
@@ -214,12 +214,34 @@ class StoreContract(StoreProperties, StoreFastPaths):
         assert ledger.get("acct-1", record.order_id) == before
 
     def test_trade_recorded_on_another_order_is_a_fill_conflict(self, ledger: Ledger) -> None:
-        one = recorded_order(ledger)
-        two = recorded_order(ledger)
+        one = recorded_order(ledger, side="SELL")
+        two = recorded_order(ledger, side="SELL")
         ledger.apply("acct-1", one.order_id, Filled(fill_of(one.order, "0.5", "t-1")))
         with pytest.raises(FillConflict):
             ledger.apply("acct-1", two.order_id, Filled(fill_of(two.order, "0.5", "t-1")))
         assert ledger.fills("acct-1", two.order_id) == ()
+
+    def test_a_self_trade_fills_the_buy_and_the_sell_under_one_trade_id(
+        self, ledger: Ledger, store: Store
+    ) -> None:
+        buy = recorded_order(ledger, side="BUY", quantity="0.5")
+        sell = recorded_order(ledger, side="SELL", quantity="0.5")
+        bought, sold = fill_of(buy.order, "0.5", "t-self"), fill_of(sell.order, "0.5", "t-self")
+        ledger.apply("acct-1", buy.order_id, Filled(bought))
+        ledger.apply("acct-1", sell.order_id, Filled(sold))
+        assert ledger.get("acct-1", buy.order_id).order.status is OrderStatus.FILLED
+        assert ledger.get("acct-1", sell.order_id).order.status is OrderStatus.FILLED
+        assert [exact(fill) for fill in ledger.fills("acct-1", sell.order_id)] == [exact(sold)]
+        found = store.fill_by_trade("paper", "BTC_USDT", Side.SELL, "t-self")
+        assert found is not None
+        assert found.order_id == sell.order_id
+        # Each side's report repeated is a duplicate of its own fill, nothing more.
+        assert ledger.is_duplicate(ledger.get("acct-1", buy.order_id), Filled(bought))
+        assert ledger.is_duplicate(ledger.get("acct-1", sell.order_id), Filled(sold))
+        third = recorded_order(ledger, side="SELL", quantity="0.5")
+        with pytest.raises(FillConflict):
+            ledger.apply("acct-1", third.order_id, Filled(fill_of(third.order, "0.5", "t-self")))
+        assert assert_replay_matches(store, {"acct-1"}) == 3
 
     def test_same_trade_id_on_another_venue_is_a_different_trade(self, ledger: Ledger) -> None:
         one = recorded_order(ledger, venue="venue-a")
@@ -307,7 +329,7 @@ class StoreContract(StoreProperties, StoreFastPaths):
         record = recorded_order(ledger)
         ledger.apply("acct-1", record.order_id, Filled(fill_of(record.order, "0.5", "t-1")))
         with pytest.raises(IntegrityError), store.transaction() as tx:
-            tx.insert_fill("paper", "BTC_USDT", fill_of(record.order, "0.5", "t-1"))
+            tx.insert_fill("paper", "BTC_USDT", Side.BUY, fill_of(record.order, "0.5", "t-1"))
         assert len(store.fills("acct-1", record.order_id)) == 1
 
     def test_journal_is_in_sequence_and_pages(self, ledger: Ledger, store: Store) -> None:

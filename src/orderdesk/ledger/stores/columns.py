@@ -90,6 +90,7 @@ FILL_COLUMNS = (
     "fee_asset",
     "liquidity",
     "executed_at",
+    "side",  # schema 5: the side of the filled order; a trade's fill is unique per side
 )
 
 
@@ -222,7 +223,7 @@ class Codec:
             last_fill_at=None if row[29] is None else time(row[29]),
         )
 
-    def fill_row(self, venue: str, symbol: str, fill: Fill) -> tuple[Any, ...]:
+    def fill_row(self, venue: str, symbol: str, side: Side, fill: Fill) -> tuple[Any, ...]:
         """Return the values of ``FILL_COLUMNS`` for ``fill``."""
         dec = self._dec_out
         return (
@@ -237,6 +238,7 @@ class Codec:
             fill.fee_asset,
             None if fill.liquidity is None else fill.liquidity.value,
             self._time_out(fill.executed_at),
+            side.value,
         )
 
     def fill(self, row: Sequence[Any]) -> Fill:

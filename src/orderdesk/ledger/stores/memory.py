@@ -20,6 +20,7 @@ from typing import Any, Final, NamedTuple
 from orderdesk.errors import ConcurrentUpdate, IntegrityError
 from orderdesk.ledger.stores.columns import payload_text
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
+from orderdesk.model.enums import Side
 from orderdesk.model.execution_rows import ExecutionRow, check_keys, execution_row
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
@@ -29,7 +30,7 @@ from orderdesk.ports import OrderPage, OrderQuery
 
 __all__ = ["MemoryStore"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The memory store has no schema to migrate; it reports the SQL stores' current version."""
 
 
@@ -70,7 +71,7 @@ class _State:
         self.by_venue_id: dict[tuple[str, str], str] = {}
         self.fills: dict[str, list[Fill]] = {}
         self.fill_ids: set[str] = set()
-        self.by_trade: dict[tuple[str, str, str], Fill] = {}
+        self.by_trade: dict[tuple[str, str, str, str], Fill] = {}  # venue, symbol, trade, side
         self.journal: list[_StoredEntry] = []
         self.journal_by_order: dict[str, list[int]] = {}
 
@@ -107,8 +108,8 @@ class _Transaction:
         plan = self._s.plans.get(plan_id)
         return None if plan is None or plan.account != account else plan
 
-    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
-        return self._s.by_trade.get((venue, symbol, trade_id))
+    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
+        return self._s.by_trade.get((venue, symbol, trade_id, side.value))
 
     def insert_plan(self, plan: TradePlan) -> None:
         plans = self._s.plans
@@ -189,11 +190,13 @@ class _Transaction:
 
         self._undo.append(undo)
 
-    def insert_fill(self, venue: str, symbol: str, fill: Fill) -> None:
+    def insert_fill(self, venue: str, symbol: str, side: Side, fill: Fill) -> None:
         s = self._s
-        key = (venue, symbol, fill.trade_id)
+        key = (venue, symbol, fill.trade_id, side.value)
         if key in s.by_trade:
-            raise IntegrityError(f"trade {fill.trade_id!r} on {venue} {symbol} already recorded")
+            raise IntegrityError(
+                f"trade {fill.trade_id!r} on {venue} {symbol} already recorded for {side.value}"
+            )
         if fill.fill_id in s.fill_ids:
             raise IntegrityError(f"fill {fill.fill_id} already exists")
         if fill.order_id not in s.orders:
@@ -331,10 +334,10 @@ class MemoryStore:
                 return ()
             return tuple(self._state.fills[order_id])
 
-    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
-        """Return the fill recorded for this venue trade, whatever its order, or ``None``."""
+    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this side of a venue trade, whatever its order."""
         with self._lock:
-            return self._reads.fill_by_trade(venue, symbol, trade_id)
+            return self._reads.fill_by_trade(venue, symbol, side, trade_id)
 
     def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
         """Return the account's group with its ``order_ids``, or ``None``."""

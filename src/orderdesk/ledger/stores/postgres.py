@@ -38,6 +38,7 @@ from orderdesk.ledger.stores.columns import (
 )
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
 from orderdesk.model.decimals import EXACT
+from orderdesk.model.enums import Side
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
 from orderdesk.model.execution_totals import (
     BPS_PLACES,
@@ -174,11 +175,11 @@ class _Reads:
         )
         return None if row is None else ExecutionGroup.model_validate_json(row[0])
 
-    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
-        """Return the fill recorded for this venue trade, whatever its order, or ``None``."""
+    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this side of a venue trade, whatever its order."""
         row = self._one(
-            f"{_FILL_SELECT} WHERE venue = %s AND symbol = %s AND trade_id = %s",
-            (venue, symbol, trade_id),
+            f"{_FILL_SELECT} WHERE venue = %s AND symbol = %s AND trade_id = %s AND side = %s",
+            (venue, symbol, trade_id, side.value),
         )
         return None if row is None else POSTGRES_CODEC.fill(row)
 
@@ -212,8 +213,8 @@ class _Transaction(_Reads):
         if cursor.rowcount != 1:
             raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
 
-    def insert_fill(self, venue: str, symbol: str, fill: Fill) -> None:
-        self._run(_FILL_INSERT, POSTGRES_CODEC.fill_row(venue, symbol, fill))
+    def insert_fill(self, venue: str, symbol: str, side: Side, fill: Fill) -> None:
+        self._run(_FILL_INSERT, POSTGRES_CODEC.fill_row(venue, symbol, side, fill))
 
     def append(
         self,

@@ -160,8 +160,18 @@ _V4: Final = (
     _fill_in_figures,
 )
 
+# A fill is unique per (venue, symbol, trade id, side): a self-trade fills one BUY and one
+# SELL order under one venue trade id. Each fill gains its order's side.
+_V5: Final = (
+    "ALTER TABLE fills ADD COLUMN side TEXT",
+    "UPDATE fills SET side = orders.side FROM orders WHERE orders.order_id = fills.order_id",
+    "ALTER TABLE fills ALTER COLUMN side SET NOT NULL",
+    "ALTER TABLE fills DROP CONSTRAINT fills_venue_symbol_trade_id_key",
+    "CREATE UNIQUE INDEX fills_by_trade ON fills (venue, symbol, trade_id, side)",
+)
+
 Step = str | Callable[[Any], None]
-MIGRATIONS: Final[tuple[tuple[Step, ...], ...]] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: Final[tuple[tuple[Step, ...], ...]] = (_V1, _V2, _V3, _V4, _V5)
 """``MIGRATIONS[n - 1]`` takes the schema from version ``n - 1`` to ``n``: statements, or
 steps run on the connection."""
 LATEST: Final = len(MIGRATIONS)

@@ -36,6 +36,7 @@ from orderdesk.ledger.stores.columns import (
 from orderdesk.ledger.stores.network import on_network_filesystem
 from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
 from orderdesk.model.decimals import EXACT
+from orderdesk.model.enums import Side
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
 from orderdesk.model.execution_totals import (
     BPS_PLACES,
@@ -155,12 +156,12 @@ class _Reads:
             ).fetchone()
         return None if row is None else ExecutionGroup.model_validate_json(row[0])
 
-    def fill_by_trade(self, venue: str, symbol: str, trade_id: str) -> Fill | None:
-        """Return the fill recorded for this venue trade, whatever its order, or ``None``."""
+    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
+        """Return the fill recorded for this side of a venue trade, whatever its order."""
         with _translated():
             row = self._db.execute(
-                f"{_FILL_SELECT} WHERE venue = ? AND symbol = ? AND trade_id = ?",
-                (venue, symbol, trade_id),
+                f"{_FILL_SELECT} WHERE venue = ? AND symbol = ? AND trade_id = ? AND side = ?",
+                (venue, symbol, trade_id, side.value),
             ).fetchone()
         return None if row is None else SQLITE_CODEC.fill(row)
 
@@ -229,9 +230,9 @@ class _Transaction(_Reads):
             raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
         self._rows[order_id] = row
 
-    def insert_fill(self, venue: str, symbol: str, fill: Fill) -> None:
+    def insert_fill(self, venue: str, symbol: str, side: Side, fill: Fill) -> None:
         with _translated():
-            self._db.execute(_FILL_INSERT, SQLITE_CODEC.fill_row(venue, symbol, fill))
+            self._db.execute(_FILL_INSERT, SQLITE_CODEC.fill_row(venue, symbol, side, fill))
 
     def append(
         self,

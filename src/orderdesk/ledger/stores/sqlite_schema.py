@@ -160,8 +160,39 @@ _V4: Final = (
     _fill_in_figures,
 )
 
+# A fill is unique per (venue, symbol, trade id, side): a self-trade fills one BUY and one
+# SELL order under one venue trade id. SQLite cannot drop a table's UNIQUE constraint, so
+# the fills are copied into a new table with their order's side (seq and every value kept)
+# and the key becomes an index.
+_V5: Final = (
+    """CREATE TABLE fills_v5 (
+        seq INTEGER PRIMARY KEY,
+        fill_id TEXT NOT NULL UNIQUE,
+        order_id TEXT NOT NULL REFERENCES orders (order_id),
+        venue TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        trade_id TEXT NOT NULL,
+        quantity TEXT NOT NULL,
+        price TEXT NOT NULL,
+        fee TEXT NOT NULL,
+        fee_asset TEXT,
+        liquidity TEXT,
+        executed_at TEXT NOT NULL,
+        side TEXT NOT NULL
+    )""",
+    """INSERT INTO fills_v5 (seq, fill_id, order_id, venue, symbol, trade_id, quantity, price,
+        fee, fee_asset, liquidity, executed_at, side)
+       SELECT fills.seq, fill_id, fills.order_id, fills.venue, fills.symbol, trade_id,
+        fills.quantity, fills.price, fee, fee_asset, liquidity, executed_at, orders.side
+       FROM fills JOIN orders ON orders.order_id = fills.order_id ORDER BY fills.seq""",
+    "DROP TABLE fills",
+    "ALTER TABLE fills_v5 RENAME TO fills",
+    "CREATE INDEX fills_by_order ON fills (order_id, seq)",
+    "CREATE UNIQUE INDEX fills_by_trade ON fills (venue, symbol, trade_id, side)",
+)
+
 Step = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: Final[tuple[tuple[Step, ...], ...]] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: Final[tuple[tuple[Step, ...], ...]] = (_V1, _V2, _V3, _V4, _V5)
 """``MIGRATIONS[n - 1]`` takes the schema from version ``n - 1`` to ``n``: statements, or
 steps run on the connection."""
 LATEST: Final = len(MIGRATIONS)
