@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from orderdesk.ledger.stores.postgres import PostgresStore
 from orderdesk.ledger.stores.sqlite import _ORDER_SELECT, SqliteStore
 from orderdesk.model.events import Acked, Filled
 from orderdesk.model.records import SubmitState
-from orderdesk.ports import Store
+from orderdesk.ports import OrderQuery, Store
 from orderdesk.testing.ledger_kit import T0, fill_of, recorded_order
 from orderdesk.testing.store_contract import StoreContract
 
@@ -35,6 +36,29 @@ class TestSqliteStore(StoreContract):
         store = SqliteStore(tmp_path / "ledger.db")
         yield store
         store.close()
+
+
+def test_sqlite_totals_beyond_its_longest_string_are_summed_row_by_row(tmp_path: Path) -> None:
+    """A group's list longer than SQLite's longest string (about 1e9 bytes, here made 1,000)
+    is summed from the order rows instead: the same totals."""
+    store = SqliteStore(tmp_path / "ledger.db")
+    clock = ManualClock(T0)
+    ledger = Ledger(store, clock)
+    for number in range(300):
+        record = recorded_order(ledger, quantity="1", arrival_price="100.00")
+        fill = fill_of(record.order, "1", f"t{number}", f"{100 + number / 100:.2f}")
+        ledger.apply("acct-1", record.order_id, Filled(fill))
+    expected = ledger.execution_totals("acct-1", OrderQuery(), ("side",))
+    store._db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1_000)
+    with pytest.raises(sqlite3.DataError):  # the lists, as one string each, are too long
+        store._db.execute("SELECT group_concat(status) FROM orders").fetchall()
+
+    totals = ledger.execution_totals("acct-1", OrderQuery(), ("side",))
+
+    assert totals == expected
+    assert totals["BUY"].outcomes == {"FILLED": 300}
+    assert totals["BUY"].slippages[:3] == [0, 1_000_000, 2_000_000]
+    store.close()
 
 
 class TestSqliteNormalStore(StoreContract):

@@ -470,7 +470,8 @@ class SqliteStore(_Reads):
         One row per group carries the statuses, slippages and fill times as text lists and
         the float sums of the weighted slippage; the exact notionals are read only for a
         group whose float sums cannot decide its weighted slippage, and every order's row
-        only when some slippage is too large to be kept as units.
+        only when some slippage is too large to be kept as units or a group's list is longer
+        than SQLite's longest string (about 100 million orders).
         """
         names = check_keys(keys)
         key = _key_expression(names)
@@ -479,8 +480,12 @@ class SqliteStore(_Reads):
         with _translated():
             self._db.execute("BEGIN")  # one snapshot for every read
             try:
-                found = self._db.execute(sql, params).fetchall()
-                if any(row[6] != row[7] for row in found):  # a slippage beyond 2**53 units
+                try:
+                    found = self._db.execute(sql, params).fetchall()
+                except sqlite3.DataError:  # a list beyond SQLite's longest string (1e9 bytes)
+                    found = None
+                # Row by row, if a list is too long or a slippage is beyond 2**53 units.
+                if found is None or any(row[6] != row[7] for row in found):
                     rows = self._rows(_EXECUTION_SELECT.format(key=key, where=where), params)
                     return totals_of_rows(rows)
                 return {
