@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -15,13 +17,15 @@ from hypothesis import strategies as st
 from orderdesk.clocks import ManualClock
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores.memory import MemoryStore
+from orderdesk.ledger.stores.postgres import PostgresStore
 from orderdesk.ledger.stores.sqlite import SqliteStore
 from orderdesk.model.decimals import EXACT, decimal_text
 from orderdesk.model.events import Acked, Cancelled, Expired, Filled, Rejected
 from orderdesk.model.records import SubmitState
-from orderdesk.ports import ExecutionRows, Store
+from orderdesk.ports import ExecutionRows, ExecutionTotalsPort, Store
 from orderdesk.stats import Report, executions, ledger_report, report, report_of_rows
 from orderdesk.testing.ledger_kit import T0, fill_of, make_group, order_in_group
+from tests.conftest import POSTGRES_URL
 
 ACCOUNT = "acct-1"
 
@@ -147,6 +151,34 @@ def test_the_report_from_rows_is_the_per_order_report(
         start, end = T0 + timedelta(seconds=cut // 2), T0 + timedelta(seconds=cut)
         windowed = report(executions(ledger, ACCOUNT), start=start, end=end, group_by=group_by)
         assert windowed == _per_order(ledger, start=start, end=end, group_by=group_by)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(POSTGRES_URL is None, reason="set ORDERDESK_TEST_POSTGRES_URL")
+@settings(max_examples=20, deadline=None)
+@given(st.lists(specs, max_size=10), group_bys, st.integers(0, 10))
+def test_postgres_sums_give_the_per_order_report(
+    orders: list[Spec], group_by: list[str], cut: int
+) -> None:
+    """PostgreSQL's exact NUMERIC sums per group give the per-order report, digit for digit."""
+    assert POSTGRES_URL is not None
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    store = PostgresStore(POSTGRES_URL, schema=schema)
+    try:
+        clock = ManualClock(T0)
+        ledger = Ledger(store, clock)
+        for number, spec in enumerate(orders):
+            _record(ledger, clock, number, spec)
+        assert isinstance(store, ExecutionTotalsPort)
+        expected = _per_order(ledger, group_by=group_by)
+        assert ledger_report(ledger, ACCOUNT, group_by=group_by).to_json() == expected.to_json()
+        start, end = T0 + timedelta(seconds=cut // 2), T0 + timedelta(seconds=cut)
+        windowed = report(executions(ledger, ACCOUNT), start=start, end=end, group_by=group_by)
+        assert windowed == _per_order(ledger, start=start, end=end, group_by=group_by)
+    finally:
+        store.close()
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 def test_an_iterated_ledger_executions_is_measured_order_by_order() -> None:
