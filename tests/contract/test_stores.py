@@ -14,7 +14,8 @@ from orderdesk.ledger import Journal, Ledger, replay
 from orderdesk.ledger.stores.columns import SQLITE_CODEC
 from orderdesk.ledger.stores.memory import MemoryStore
 from orderdesk.ledger.stores.postgres import PostgresStore
-from orderdesk.ledger.stores.sqlite import _ORDER_SELECT, SqliteStore
+from orderdesk.ledger.stores.sql_reads import ORDER_SELECT
+from orderdesk.ledger.stores.sqlite import SqliteStore
 from orderdesk.model.events import Acked, Filled
 from orderdesk.model.records import SubmitState
 from orderdesk.ports import OrderQuery, Store
@@ -97,7 +98,7 @@ def test_sqlite_updates_of_changed_columns_leave_the_row_a_full_write_leaves(
             Filled(fill_of(record.order, "0.6", "t-2", "100.20")),
         ],
     )
-    row = store._db.execute(f"{_ORDER_SELECT} WHERE order_id = ?", (order_id,)).fetchone()
+    row = store._db.execute(f"{ORDER_SELECT} WHERE order_id = ?", (order_id,)).fetchone()
     final = ledger.get("acct-1", order_id)
     assert final.version == 6
     assert row == SQLITE_CODEC.order_row(final)

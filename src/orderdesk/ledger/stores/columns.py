@@ -136,6 +136,10 @@ class Codec:
         """Return a time as the database stores it."""
         return self._time_out(value)
 
+    def time_in(self, value: Any) -> datetime:
+        """Return a time as the database gave it back."""
+        return self._time_in(value)
+
     def time_or_none(self, value: datetime | None) -> Any:
         """Return an optional time as the database stores it."""
         return None if value is None else self._time_out(value)

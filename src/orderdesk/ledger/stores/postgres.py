@@ -8,13 +8,11 @@ its whole transaction. UNIQUE keys carry idempotency, as in SQLite.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from functools import partial
 from typing import Any, Final
 
 import psycopg
@@ -30,13 +28,10 @@ from orderdesk.errors import (
 )
 from orderdesk.ledger.stores import postgres_schema
 from orderdesk.ledger.stores.columns import (
-    FILL_COLUMNS,
-    ORDER_COLUMNS,
     POSTGRES_CODEC,
-    execution_where,
     payload_text,
 )
-from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
+from orderdesk.ledger.stores.sql_reads import SqlReads
 from orderdesk.model.decimals import EXACT
 from orderdesk.model.enums import Side
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
@@ -48,28 +43,14 @@ from orderdesk.model.execution_totals import (
 )
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
-from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
-from orderdesk.ports import OrderPage, OrderQuery
+from orderdesk.model.records import JournalKind, OrderRecord
+from orderdesk.ports import OrderQuery
 
 __all__ = ["PostgresStore"]
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _MIGRATION_LOCK: Final = 0x6F72646572646B  # any constant: serialises concurrent migrations
 
-_ORDER_SELECT: Final = f"SELECT {', '.join(ORDER_COLUMNS)} FROM orders"
-_ORDER_INSERT: Final = (
-    f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(ORDER_COLUMNS))})"
-)
-_ORDER_UPDATE: Final = (
-    f"UPDATE orders SET {', '.join(f'{c} = %s' for c in ORDER_COLUMNS[1:])} "
-    "WHERE order_id = %s AND version = %s"
-)
-_FILL_SELECT: Final = f"SELECT {', '.join(FILL_COLUMNS)} FROM fills"
-_FILL_INSERT: Final = (
-    f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(FILL_COLUMNS))})"
-)
 # Decimals as their canonical text, times as the fixed-width UTC text of the port.
 _UTC_TEXT: Final = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
 _EXECUTION_SELECT: Final = (
@@ -87,17 +68,10 @@ _TOTALS_SELECT: Final = (
     "sum(notional) FILTER (WHERE slippage_units IS NOT NULL), count(slippage_units), "
     "count(slipped_notional) FROM orders WHERE {where} GROUP BY 1"
 )
-_JOURNAL_COLUMNS: Final = (
-    "seq, at, kind, account, order_id, group_id, plan_id, causation_id, correlation_id, payload"
-)
 _JOURNAL_INSERT: Final = (
     "INSERT INTO journal (at, kind, account, order_id, group_id, plan_id, causation_id, "
     "correlation_id, payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING seq"
 )
-
-
-# The WHERE clause of execution rows and totals, in this driver's parameter marks.
-_where: Final = partial(execution_where, mark="%s", time=POSTGRES_CODEC.time, status_list=True)
 
 
 def _key_expression(names: Sequence[str]) -> str:
@@ -134,54 +108,23 @@ def _translated() -> Iterator[None]:
         raise StoreError(str(error)) from error
 
 
-def _journal_entry(row: tuple[Any, ...]) -> JournalEntry:
-    return JournalEntry(
-        seq=row[0],
-        at=POSTGRES_CODEC.time(row[1]),
-        kind=JournalKind(row[2]),
-        account=row[3],
-        order_id=row[4],
-        group_id=row[5],
-        plan_id=row[6],
-        causation_id=row[7],
-        correlation_id=row[8],
-        payload=json.loads(row[9]),
-    )
+class _Reads(SqlReads):
+    """The reads shared by the store and its transactions (see :class:`SqlReads`)."""
 
+    codec = POSTGRES_CODEC
+    mark = "%s"
+    status_list = True
 
-class _Reads:
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._db = connection
 
-    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
+    def _one(self, sql: str, params: Sequence[Any]) -> Any:
         with _translated():
             return self._db.execute(sql, params).fetchone()
 
-    def get_order(self, account: str, order_id: str) -> OrderRecord | None:
-        row = self._one(
-            f"{_ORDER_SELECT} WHERE order_id = %s AND account = %s", (order_id, account)
-        )
-        return None if row is None else POSTGRES_CODEC.order_record(row)
-
-    def get_plan(self, account: str, plan_id: str) -> TradePlan | None:
-        row = self._one(
-            "SELECT body FROM plans WHERE plan_id = %s AND account = %s", (plan_id, account)
-        )
-        return None if row is None else TradePlan.model_validate_json(row[0])
-
-    def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
-        row = self._one(
-            "SELECT body FROM groups WHERE group_id = %s AND account = %s", (group_id, account)
-        )
-        return None if row is None else ExecutionGroup.model_validate_json(row[0])
-
-    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
-        """Return the fill recorded for this side of a venue trade, whatever its order."""
-        row = self._one(
-            f"{_FILL_SELECT} WHERE venue = %s AND symbol = %s AND trade_id = %s AND side = %s",
-            (venue, symbol, trade_id, side.value),
-        )
-        return None if row is None else POSTGRES_CODEC.fill(row)
+    def _all(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        with _translated():
+            return self._db.execute(sql, params).fetchall()
 
 
 class _Transaction(_Reads):
@@ -203,18 +146,18 @@ class _Transaction(_Reads):
         )
 
     def insert_order(self, record: OrderRecord) -> None:
-        self._run(_ORDER_INSERT, POSTGRES_CODEC.order_row(record))
+        self._run(self._sql["order_insert"], POSTGRES_CODEC.order_row(record))
 
     def update_order(self, record: OrderRecord, expected_version: int) -> None:
         if record.version != expected_version + 1:
             raise ValueError("an updated record's version must be expected_version + 1")
         row = POSTGRES_CODEC.order_row(record)
-        cursor = self._run(_ORDER_UPDATE, (*row[1:], row[0], expected_version))
+        cursor = self._run(self._sql["order_update"], (*row[1:], row[0], expected_version))
         if cursor.rowcount != 1:
             raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
 
     def insert_fill(self, venue: str, symbol: str, side: Side, fill: Fill) -> None:
-        self._run(_FILL_INSERT, POSTGRES_CODEC.fill_row(venue, symbol, side, fill))
+        self._run(self._sql["fill_insert"], POSTGRES_CODEC.fill_row(venue, symbol, side, fill))
 
     def append(
         self,
@@ -291,26 +234,6 @@ class PostgresStore(_Reads):
         with _translated(), self._db.transaction():
             yield _Transaction(self._db)
 
-    def find_by_client_order_id(
-        self, account: str, venue: str, client_order_id: str
-    ) -> OrderRecord | None:
-        """Return the account's order sent to ``venue`` under this client order id."""
-        row = self._one(
-            f"{_ORDER_SELECT} WHERE venue = %s AND client_order_id = %s AND account = %s",
-            (venue, client_order_id, account),
-        )
-        return None if row is None else POSTGRES_CODEC.order_record(row)
-
-    def find_by_venue_order_id(
-        self, account: str, venue: str, venue_order_id: str
-    ) -> OrderRecord | None:
-        """Return the account's order that ``venue`` knows by this id."""
-        row = self._one(
-            f"{_ORDER_SELECT} WHERE venue = %s AND connector_order_id = %s AND account = %s",
-            (venue, venue_order_id, account),
-        )
-        return None if row is None else POSTGRES_CODEC.order_record(row)
-
     def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
         """Return the account's group with its ``order_ids``, or ``None``."""
         with _translated(), self._db.transaction():
@@ -323,67 +246,13 @@ class PostgresStore(_Reads):
             return None
         return group.model_copy(update={"order_ids": tuple(row[0] for row in rows)})
 
-    def load(
-        self, account: str, query: OrderQuery, cursor: str | None = None, limit: int = 1000
-    ) -> OrderPage:
-        """Return up to ``limit`` of the account's orders matching ``query``, oldest first."""
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        if query.statuses is not None and not query.statuses:
-            return OrderPage((), None)
-        where, params = _where(account, query, None, None)
-        clauses = [where]
-        if cursor is not None:
-            created_at, order_id = decode_cursor(cursor)
-            clauses.append("(created_at, order_id) > (%s, %s)")
-            params.extend((created_at, order_id))
-        params.append(limit + 1)
-        sql = (
-            f"{_ORDER_SELECT} WHERE {' AND '.join(clauses)} ORDER BY created_at, order_id LIMIT %s"
-        )
-        with _translated():
-            rows = self._db.execute(sql, params).fetchall()
-        records = tuple(POSTGRES_CODEC.order_record(row, validate=False) for row in rows[:limit])
-        more = len(rows) > limit
-        return OrderPage(records, encode_cursor(records[-1].order) if more else None)
-
-    def fills(self, account: str, order_id: str) -> tuple[Fill, ...]:
-        """Return the account's order's fills in the order they were recorded."""
-        with _translated():
-            rows = self._db.execute(
-                f"{_FILL_SELECT} WHERE order_id = %s AND EXISTS "
-                "(SELECT 1 FROM orders WHERE orders.order_id = %s AND orders.account = %s) "
-                "ORDER BY seq",
-                (order_id, order_id, account),
-            ).fetchall()
-        return tuple(POSTGRES_CODEC.fill(row) for row in rows)
-
-    def journal(self, after: int = 0, limit: int = 1000) -> tuple[JournalEntry, ...]:
-        """Return up to ``limit`` journal entries with ``seq > after``, in order."""
-        with _translated():
-            rows = self._db.execute(
-                f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE seq > %s ORDER BY seq LIMIT %s",
-                (after, limit),
-            ).fetchall()
-        return tuple(_journal_entry(row) for row in rows)
-
-    def journal_of_order(self, account: str, order_id: str) -> tuple[JournalEntry, ...]:
-        """Return the account's order's journal entries, in order."""
-        with _translated():
-            rows = self._db.execute(
-                f"SELECT {_JOURNAL_COLUMNS} FROM journal "
-                "WHERE order_id = %s AND account = %s ORDER BY seq",
-                (order_id, account),
-            ).fetchall()
-        return tuple(_journal_entry(row) for row in rows)
-
     def execution_rows(
         self, account: str, query: OrderQuery, keys: Sequence[str]
     ) -> Iterator[ExecutionRow]:
         """Return one plain row per order of ``account`` matching ``query`` (the
         ExecutionRows port), read in one statement."""
         key = _key_expression(check_keys(keys))
-        where, params = _where(account, query, None, None)
+        where, params = self._where(account, query)
         sql = _EXECUTION_SELECT.format(key=key, where=where)
         with _translated():
             rows = self._db.execute(sql, params).fetchall()
@@ -402,7 +271,7 @@ class PostgresStore(_Reads):
         submitted in ``[submitted_from, submitted_until)`` (the ExecutionTotals port), summed
         by PostgreSQL in one snapshot: one row per group, with exact NUMERIC sums."""
         key = _key_expression(check_keys(keys))
-        where, params = _where(account, query, submitted_from, submitted_until)
+        where, params = self._where(account, query, submitted_from, submitted_until)
         with _translated(), self._db.transaction():
             found = self._db.execute(_TOTALS_SELECT.format(key=key, where=where), params).fetchall()
             if any(row[6] != row[7] for row in found):  # a slippage beyond 2**53 units

@@ -7,14 +7,13 @@ read back after they are set: a database that silently ignored them is refused.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -27,14 +26,12 @@ from orderdesk.errors import (
 )
 from orderdesk.ledger.stores import sqlite_schema
 from orderdesk.ledger.stores.columns import (
-    FILL_COLUMNS,
     ORDER_COLUMNS,
     SQLITE_CODEC,
-    execution_where,
     payload_text,
 )
 from orderdesk.ledger.stores.network import on_network_filesystem
-from orderdesk.ledger.stores.paging import decode_cursor, encode_cursor
+from orderdesk.ledger.stores.sql_reads import SqlReads
 from orderdesk.model.decimals import EXACT
 from orderdesk.model.enums import Side
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
@@ -47,8 +44,8 @@ from orderdesk.model.execution_totals import (
 )
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
-from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
-from orderdesk.ports import OrderPage, OrderQuery
+from orderdesk.model.records import JournalKind, OrderRecord
+from orderdesk.ports import OrderQuery
 
 __all__ = ["SqliteStore", "Synchronous"]
 
@@ -56,19 +53,6 @@ Synchronous = Literal["FULL", "NORMAL"]
 _SYNC_LEVEL: Final = {"FULL": 2, "NORMAL": 1}
 _BUSY_TIMEOUT_MS: Final = 60_000
 
-_ORDER_SELECT: Final = f"SELECT {', '.join(ORDER_COLUMNS)} FROM orders"
-_ORDER_INSERT: Final = (
-    f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(ORDER_COLUMNS))})"
-)
-_ORDER_UPDATE: Final = (
-    f"UPDATE orders SET {', '.join(f'{c} = ?' for c in ORDER_COLUMNS[1:])} "
-    "WHERE order_id = ? AND version = ?"
-)
-_FILL_SELECT: Final = f"SELECT {', '.join(FILL_COLUMNS)} FROM fills"
-_FILL_INSERT: Final = (
-    f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
-)
 # The latest fill's time is on the order row (schema 3): no fill is read.
 _EXECUTION_SELECT: Final = (
     "SELECT {key}, status, side, arrival_price, filled_quantity, notional, "
@@ -82,9 +66,6 @@ _TOTALS_SELECT: Final = (
     "group_concat(fill_time_us), total(slipped_notional * slippage_units), "
     "total(slipped_notional), count(slippage_units), count(slipped_notional) "
     "FROM orders WHERE {where}{group}"
-)
-_JOURNAL_COLUMNS: Final = (
-    "seq, at, kind, account, order_id, group_id, plan_id, causation_id, correlation_id, payload"
 )
 _JOURNAL_INSERT: Final = (
     "INSERT INTO journal (at, kind, account, order_id, group_id, plan_id, causation_id, "
@@ -105,65 +86,26 @@ def _translated() -> Iterator[None]:
         raise StoreError(str(error)) from error
 
 
-# The WHERE clause of execution rows and totals, in this driver's parameter marks.
-_where: Final = partial(execution_where, mark="?", time=SQLITE_CODEC.time, status_list=False)
-
-
 def _key_expression(names: Sequence[str]) -> str:
     """The SQL of an execution row's key: the named columns joined by char(31)."""
     return " || char(31) || ".join(names) if names else "''"
 
 
-def _journal_entry(row: tuple[Any, ...]) -> JournalEntry:
-    return JournalEntry(
-        seq=row[0],
-        at=datetime.fromisoformat(row[1]),
-        kind=JournalKind(row[2]),
-        account=row[3],
-        order_id=row[4],
-        group_id=row[5],
-        plan_id=row[6],
-        causation_id=row[7],
-        correlation_id=row[8],
-        payload=json.loads(row[9]),
-    )
+class _Reads(SqlReads):
+    """The reads shared by the store and its transactions (see :class:`SqlReads`)."""
 
-
-class _Reads:
-    """The reads shared by the store and its transactions."""
+    codec = SQLITE_CODEC
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
 
-    def get_order(self, account: str, order_id: str) -> OrderRecord | None:
+    def _one(self, sql: str, params: Sequence[Any]) -> Any:
         with _translated():
-            row = self._db.execute(
-                f"{_ORDER_SELECT} WHERE order_id = ? AND account = ?", (order_id, account)
-            ).fetchone()
-        return None if row is None else SQLITE_CODEC.order_record(row)
+            return self._db.execute(sql, params).fetchone()
 
-    def get_plan(self, account: str, plan_id: str) -> TradePlan | None:
+    def _all(self, sql: str, params: Sequence[Any]) -> list[Any]:
         with _translated():
-            row = self._db.execute(
-                "SELECT body FROM plans WHERE plan_id = ? AND account = ?", (plan_id, account)
-            ).fetchone()
-        return None if row is None else TradePlan.model_validate_json(row[0])
-
-    def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
-        with _translated():
-            row = self._db.execute(
-                "SELECT body FROM groups WHERE group_id = ? AND account = ?", (group_id, account)
-            ).fetchone()
-        return None if row is None else ExecutionGroup.model_validate_json(row[0])
-
-    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
-        """Return the fill recorded for this side of a venue trade, whatever its order."""
-        with _translated():
-            row = self._db.execute(
-                f"{_FILL_SELECT} WHERE venue = ? AND symbol = ? AND trade_id = ? AND side = ?",
-                (venue, symbol, trade_id, side.value),
-            ).fetchone()
-        return None if row is None else SQLITE_CODEC.fill(row)
+            return self._db.execute(sql, params).fetchall()
 
 
 @lru_cache(maxsize=64)
@@ -185,9 +127,7 @@ class _Transaction(_Reads):
 
     def get_order(self, account: str, order_id: str) -> OrderRecord | None:
         with _translated():
-            row = self._db.execute(
-                f"{_ORDER_SELECT} WHERE order_id = ? AND account = ?", (order_id, account)
-            ).fetchone()
+            row = self._db.execute(self._sql["order"], (order_id, account)).fetchone()
         if row is None:
             return None
         self._rows[order_id] = row
@@ -210,7 +150,7 @@ class _Transaction(_Reads):
 
     def insert_order(self, record: OrderRecord) -> None:
         with _translated():
-            self._db.execute(_ORDER_INSERT, SQLITE_CODEC.order_row(record))
+            self._db.execute(self._sql["order_insert"], SQLITE_CODEC.order_row(record))
 
     def update_order(self, record: OrderRecord, expected_version: int) -> None:
         if record.version != expected_version + 1:
@@ -219,7 +159,7 @@ class _Transaction(_Reads):
         order_id = row[0]
         old = self._rows.get(order_id)
         if old is None:
-            sql, values = _ORDER_UPDATE, (*row[1:], order_id, expected_version)
+            sql, values = self._sql["order_update"], (*row[1:], order_id, expected_version)
         else:
             changed = tuple(i for i in range(1, len(row)) if row[i] != old[i])
             sql = _order_update(changed)
@@ -232,7 +172,9 @@ class _Transaction(_Reads):
 
     def insert_fill(self, venue: str, symbol: str, side: Side, fill: Fill) -> None:
         with _translated():
-            self._db.execute(_FILL_INSERT, SQLITE_CODEC.fill_row(venue, symbol, side, fill))
+            self._db.execute(
+                self._sql["fill_insert"], SQLITE_CODEC.fill_row(venue, symbol, side, fill)
+            )
 
     def append(
         self,
@@ -366,80 +308,6 @@ class SqliteStore(_Reads):
             return None
         return group.model_copy(update={"order_ids": tuple(row[0] for row in rows)})
 
-    def find_by_client_order_id(
-        self, account: str, venue: str, client_order_id: str
-    ) -> OrderRecord | None:
-        """Return the account's order sent to ``venue`` under this client order id."""
-        with _translated():
-            row = self._db.execute(
-                f"{_ORDER_SELECT} WHERE venue = ? AND client_order_id = ? AND account = ?",
-                (venue, client_order_id, account),
-            ).fetchone()
-        return None if row is None else SQLITE_CODEC.order_record(row)
-
-    def find_by_venue_order_id(
-        self, account: str, venue: str, venue_order_id: str
-    ) -> OrderRecord | None:
-        """Return the account's order that ``venue`` knows by this id."""
-        with _translated():
-            row = self._db.execute(
-                f"{_ORDER_SELECT} WHERE venue = ? AND connector_order_id = ? AND account = ?",
-                (venue, venue_order_id, account),
-            ).fetchone()
-        return None if row is None else SQLITE_CODEC.order_record(row)
-
-    def load(
-        self, account: str, query: OrderQuery, cursor: str | None = None, limit: int = 1000
-    ) -> OrderPage:
-        """Return up to ``limit`` of the account's orders matching ``query``, oldest first."""
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        if query.statuses is not None and not query.statuses:
-            return OrderPage((), None)
-        where, params = _where(account, query, None, None)
-        clauses = [where]
-        if cursor is not None:
-            created_at, order_id = decode_cursor(cursor)
-            clauses.append("(created_at, order_id) > (?, ?)")
-            params.extend((SQLITE_CODEC.time(created_at), order_id))
-        sql = f"{_ORDER_SELECT} WHERE {' AND '.join(clauses)} ORDER BY created_at, order_id LIMIT ?"
-        params.append(limit + 1)
-        with _translated():
-            rows = self._db.execute(sql, params).fetchall()
-        records = tuple(SQLITE_CODEC.order_record(row, validate=False) for row in rows[:limit])
-        more = len(rows) > limit
-        return OrderPage(records, encode_cursor(records[-1].order) if more else None)
-
-    def fills(self, account: str, order_id: str) -> tuple[Fill, ...]:
-        """Return the account's order's fills in the order they were recorded."""
-        with _translated():
-            rows = self._db.execute(
-                f"{_FILL_SELECT} WHERE order_id = ? AND EXISTS "
-                "(SELECT 1 FROM orders WHERE orders.order_id = ? AND orders.account = ?) "
-                "ORDER BY seq",
-                (order_id, order_id, account),
-            ).fetchall()
-        return tuple(SQLITE_CODEC.fill(row) for row in rows)
-
-    def journal(self, after: int = 0, limit: int = 1000) -> tuple[JournalEntry, ...]:
-        """Return up to ``limit`` journal entries with ``seq > after``, in order."""
-        with _translated():
-            rows = self._db.execute(
-                f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after, limit),
-            ).fetchall()
-        return tuple(_journal_entry(row) for row in rows)
-
-    def journal_of_order(self, account: str, order_id: str) -> tuple[JournalEntry, ...]:
-        """Return the account's order's journal entries, in order."""
-        with _translated():
-            rows = self._db.execute(
-                f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE order_id = ? AND account = ? "
-                "ORDER BY seq",
-                (order_id, account),
-            ).fetchall()
-        return tuple(_journal_entry(row) for row in rows)
-
     def integrity_check(self) -> str:
         """Return SQLite's ``PRAGMA integrity_check`` verdict (``"ok"`` when sound)."""
         with _translated():
@@ -451,7 +319,7 @@ class SqliteStore(_Reads):
         """Yield one plain row per order of ``account`` matching ``query`` (the ExecutionRows
         port), in one statement: a consistent snapshot however long the caller takes."""
         key = _key_expression(check_keys(keys))
-        where, params = _where(account, query, None, None)
+        where, params = self._where(account, query)
         return self._rows(_EXECUTION_SELECT.format(key=key, where=where), params)
 
     def execution_totals(
@@ -475,7 +343,7 @@ class SqliteStore(_Reads):
         """
         names = check_keys(keys)
         key = _key_expression(names)
-        where, params = _where(account, query, submitted_from, submitted_until)
+        where, params = self._where(account, query, submitted_from, submitted_until)
         sql = _TOTALS_SELECT.format(key=key, where=where, group=f" GROUP BY {key}" if names else "")
         with _translated():
             self._db.execute("BEGIN")  # one snapshot for every read
