@@ -248,6 +248,8 @@ class SqliteStore(_Reads):
         with _translated():
             db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA foreign_keys = ON")
+            # A large sort (a statistics report's GROUP BY) may use a second thread.
+            db.execute("PRAGMA threads = 2")
             mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             db.execute(f"PRAGMA synchronous = {synchronous}")
             level = db.execute("PRAGMA synchronous").fetchone()[0]
