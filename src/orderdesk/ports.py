@@ -302,9 +302,10 @@ __all__ += ["ExecutionRow", "ExecutionRows"]
 class ExecutionRows(Protocol):
     """A Store that lists an account's orders as plain rows, for execution statistics.
 
-    An optional port: statistics use it when the store offers it and build the same rows
-    from records and fills otherwise. Plain tuples of text keep a million rows cheap; the
-    row is described in :mod:`orderdesk.model.execution_rows`.
+    An optional port: statistics sum these rows when the store cannot sum in its database
+    (:class:`ExecutionTotalsPort`), and build the same rows from records otherwise. Plain
+    tuples of text keep a million rows cheap; the row is described in
+    :mod:`orderdesk.model.execution_rows`.
     """
 
     def execution_rows(
