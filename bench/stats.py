@@ -36,7 +36,7 @@ from bench.stats_data import ACCOUNT, CACHE, ledger_file
 from bench.timing import machine_line
 from orderdesk.clocks import SystemClock
 from orderdesk.ledger import Ledger
-from orderdesk.ledger.stores.sqlite import SqliteStore
+from orderdesk.ledger.stores.sqlite import TOTALS_SELECT, SqliteStore
 from orderdesk.ports import OrderQuery
 from orderdesk.stats import Report, executions, ledger_report, report, report_of_rows
 from orderdesk.stats.rows import report_of_totals
@@ -90,12 +90,8 @@ def rows_report(path: Path, group_by: Sequence[str]) -> Report:
 
 def _sums_sql(group_by: Sequence[str]) -> str:
     key = " || char(31) || ".join(group_by) or "''"
-    return (
-        f"SELECT {key}, group_concat(status), group_concat(slippage_units),"
-        " group_concat(fill_time_us), total(slipped_notional * slippage_units),"
-        " total(slipped_notional), count(slippage_units), count(slipped_notional)"
-        f" FROM orders WHERE account = ?{f' GROUP BY {key}' if group_by else ''}"
-    )
+    group = f" GROUP BY {key}" if group_by else ""
+    return TOTALS_SELECT.format(key=key, where="account = ?", group=group)
 
 
 def sums_floor(path: Path, group_by: Sequence[str]) -> int:

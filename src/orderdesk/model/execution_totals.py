@@ -23,6 +23,7 @@ that sums in its database gives exactly the same values.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,6 +49,7 @@ __all__ = [
     "totals_of_rows",
     "weighted_bps",
     "weighted_bps_of_floats",
+    "weighted_bps_of_units",
 ]
 
 BPS_PLACES: Final = 6
@@ -126,6 +128,11 @@ def weighted_bps(weighted: Decimal, notional: Decimal) -> Decimal | None:
     return round_figure(RATIO.divide(weighted, notional)) if notional else None
 
 
+def weighted_bps_of_units(weighted: Decimal, notional: Decimal) -> Decimal | None:
+    """:func:`weighted_bps` from the exact sum of ``notional x slippage units`` (1e-6 bps)."""
+    return weighted_bps(EXACT.scaleb(weighted, -BPS_PLACES), notional)
+
+
 _ROUNDING_ROOM: Final = Fraction(1, 10**38)  # beyond any 40-digit intermediate rounding
 _UNIT: Final = Fraction(1, 2**52)  # twice a double's unit roundoff
 _TINY: Final = Fraction(1, 2**960)  # beyond any error of an underflowing product or sum
@@ -180,6 +187,18 @@ class ExecutionTotals:
     fill_times: list[int] = field(default_factory=list)
     weighted_bps: Decimal | None = None
 
+    @classmethod
+    def of_lists(
+        cls, statuses: str, slippages: str | None, fill_times: str | None
+    ) -> ExecutionTotals:
+        """Return the totals of a database's comma-separated lists (statuses, slippage
+        units, fill times in µs); the weighted slippage is left to the caller."""
+        return cls(
+            outcomes=dict(Counter(statuses.split(","))),
+            slippages=sorted(map(int, slippages.split(","))) if slippages else [],
+            fill_times=sorted(map(int, fill_times.split(","))) if fill_times else [],
+        )
+
 
 def submitted_within(
     rows: Iterable[ExecutionRow], start: datetime | None, end: datetime | None
@@ -217,6 +236,6 @@ def totals_of_rows(rows: Iterable[ExecutionRow]) -> dict[str, ExecutionTotals]:
     for key, (totals, (weighted, slipped)) in groups.items():
         totals.slippages.sort()
         totals.fill_times.sort()
-        totals.weighted_bps = weighted_bps(EXACT.scaleb(weighted, -BPS_PLACES), slipped)
+        totals.weighted_bps = weighted_bps_of_units(weighted, slipped)
         out[key] = totals
     return out

@@ -30,7 +30,6 @@ from orderdesk.model.execution_totals import BPS_PLACES, RATIO
 
 __all__ = ["BPS_PLACES", "Execution", "OrderQuality", "measure", "seconds"]
 
-_RATIO = RATIO
 _BPS_QUANTUM = Decimal(1).scaleb(-BPS_PLACES)
 _TEN_THOUSAND = Decimal(10_000)
 _ZERO = Decimal(0)
@@ -89,7 +88,7 @@ def seconds(delta: timedelta) -> Decimal:
 
 
 def _bps(numerator: Decimal, denominator: Decimal) -> Decimal:
-    ratio = _RATIO.divide(EXACT.multiply(numerator, _TEN_THOUSAND), denominator)
+    ratio = RATIO.divide(EXACT.multiply(numerator, _TEN_THOUSAND), denominator)
     return ratio.quantize(_BPS_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
@@ -114,7 +113,7 @@ def measure(execution: Execution) -> OrderQuality:
         if last is None or fill.executed_at > last:
             last = fill.executed_at
     sign = Decimal(1) if execution.side is Side.BUY else Decimal(-1)
-    average = _RATIO.divide(notional, filled) if filled else None
+    average = RATIO.divide(notional, filled) if filled else None
     arrival = execution.arrival_price
     limit = execution.limit_price if execution.order_type is not OrderType.MARKET else None
     slippage = improvement = shortfall = None
@@ -130,7 +129,7 @@ def measure(execution: Execution) -> OrderQuality:
         filled_quantity=filled,
         notional=notional,
         average_price=average,
-        fill_ratio=_RATIO.divide(filled, execution.quantity),
+        fill_ratio=RATIO.divide(filled, execution.quantity),
         slippage_bps=slippage,
         improvement_bps=improvement,
         shortfall=shortfall,

@@ -9,7 +9,6 @@ its whole transaction. UNIQUE keys carry idempotency, as in SQLite.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -32,14 +31,12 @@ from orderdesk.ledger.stores.columns import (
     payload_text,
 )
 from orderdesk.ledger.stores.sql_reads import SqlReads
-from orderdesk.model.decimals import EXACT
 from orderdesk.model.enums import Side
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
 from orderdesk.model.execution_totals import (
-    BPS_PLACES,
     ExecutionTotals,
     totals_of_rows,
-    weighted_bps,
+    weighted_bps_of_units,
 )
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
@@ -81,16 +78,10 @@ def _key_expression(names: Sequence[str]) -> str:
 
 def _group_totals(row: tuple[Any, ...]) -> ExecutionTotals:
     _, statuses, slippages, fill_times, weighted, notional, _, _ = row
-    return ExecutionTotals(
-        outcomes=dict(Counter(statuses.split(","))),
-        slippages=sorted(map(int, slippages.split(","))) if slippages else [],
-        fill_times=sorted(map(int, fill_times.split(","))) if fill_times else [],
-        weighted_bps=(
-            None
-            if notional is None
-            else weighted_bps(EXACT.scaleb(weighted, -BPS_PLACES), notional)
-        ),
-    )
+    totals = ExecutionTotals.of_lists(statuses, slippages, fill_times)
+    if notional is not None:
+        totals.weighted_bps = weighted_bps_of_units(weighted, notional)
+    return totals
 
 
 @contextmanager

@@ -8,7 +8,6 @@ read back after they are set: a database that silently ignored them is refused.
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -36,18 +35,17 @@ from orderdesk.model.decimals import EXACT
 from orderdesk.model.enums import Side
 from orderdesk.model.execution_rows import ExecutionRow, check_keys
 from orderdesk.model.execution_totals import (
-    BPS_PLACES,
     ExecutionTotals,
     totals_of_rows,
-    weighted_bps,
     weighted_bps_of_floats,
+    weighted_bps_of_units,
 )
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
 from orderdesk.model.records import JournalKind, OrderRecord
 from orderdesk.ports import OrderQuery
 
-__all__ = ["SqliteStore", "Synchronous"]
+__all__ = ["TOTALS_SELECT", "SqliteStore", "Synchronous"]
 
 Synchronous = Literal["FULL", "NORMAL"]
 _SYNC_LEVEL: Final = {"FULL": 2, "NORMAL": 1}
@@ -61,7 +59,7 @@ _EXECUTION_SELECT: Final = (
 )
 # Per group: the statuses, slippages and fill times as lists, the float sums that decide the
 # weighted slippage, and how many orders have a slippage kept as units and at all.
-_TOTALS_SELECT: Final = (
+TOTALS_SELECT: Final = (
     "SELECT {key}, group_concat(status), group_concat(slippage_units), "
     "group_concat(fill_time_us), total(slipped_notional * slippage_units), "
     "total(slipped_notional), count(slippage_units), count(slipped_notional) "
@@ -346,7 +344,7 @@ class SqliteStore(_Reads):
         names = check_keys(keys)
         key = _key_expression(names)
         where, params = self._where(account, query, submitted_from, submitted_until)
-        sql = _TOTALS_SELECT.format(key=key, where=where, group=f" GROUP BY {key}" if names else "")
+        sql = TOTALS_SELECT.format(key=key, where=where, group=f" GROUP BY {key}" if names else "")
         with _translated():
             self._db.execute("BEGIN")  # one snapshot for every read
             try:
@@ -370,19 +368,15 @@ class SqliteStore(_Reads):
         self, row: tuple[Any, ...], key: str, where: str, params: list[Any]
     ) -> ExecutionTotals:
         group, statuses, slippages, fill_times, weighted, notional, count, _ = row
-        units = sorted(map(int, slippages.split(","))) if slippages else []
-        figure = None
+        totals = ExecutionTotals.of_lists(statuses, slippages, fill_times)
+        units = totals.slippages
         if units:
             largest = max(-units[0], units[-1])
             figure = weighted_bps_of_floats(weighted, notional, count, largest)
             if figure is None:  # the floats cannot decide it: add the exact notionals
                 figure = self._exact_weighted_bps(group, key, where, params)
-        return ExecutionTotals(
-            outcomes=dict(Counter(statuses.split(","))),
-            slippages=units,
-            fill_times=sorted(map(int, fill_times.split(","))) if fill_times else [],
-            weighted_bps=figure,
-        )
+            totals.weighted_bps = figure
+        return totals
 
     def _exact_weighted_bps(
         self, group: str, key: str, where: str, params: list[Any]
@@ -397,7 +391,7 @@ class SqliteStore(_Reads):
             value = Decimal(text)
             weighted = add(weighted, multiply(value, units))
             notional = add(notional, value)
-        return weighted_bps(EXACT.scaleb(weighted, -BPS_PLACES), notional)
+        return weighted_bps_of_units(weighted, notional)
 
     def _rows(self, sql: str, params: list[Any]) -> Iterator[Any]:
         with _translated():
