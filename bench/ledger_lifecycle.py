@@ -160,7 +160,7 @@ def _floor_rows(codec: Codec, lifecycles: list[Lifecycle]) -> list[FloorRows]:
             (*acked[1:], acked[0], 1),
             _journal_row(codec, life, JournalKind.ACKED, life.payloads[1]),
             (*filled[1:], filled[0], 2),
-            codec.fill_row("paper", "BTC_USDT", Side.BUY, life.fill),
+            codec.fill_row(ACCOUNT, "paper", "BTC_USDT", Side.BUY, life.fill),
             _journal_row(codec, life, JournalKind.FILLED, life.payloads[2]),
         ))  # fmt: skip
     return rows

@@ -148,7 +148,7 @@ def _orders(count: int, seed: int) -> Iterator[Rows]:
                 f"FIL_{_id_stamp(at // 1_000_000)}_{trade:08x}", order_id, venue, symbol,
                 f"T{trade}", _fixed(qty, step), _fixed(fill_price, tick),
                 _fixed(fee, step + tick + 3),
-                "USDT", "TAKER" if kind == "MARKET" else "MAKER", _time(at), side,
+                "USDT", "TAKER" if kind == "MARKET" else "MAKER", _time(at), side, ACCOUNT,
             ))  # fmt: skip
             filled += qty
             notional += qty * fill_price

@@ -154,21 +154,27 @@ class StoreTransaction(Protocol):
         """Return the account's plan, or ``None``."""
         ...
 
-    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
-        """Return the fill recorded for this side of a venue trade, whatever its order, or
-        ``None`` (a self-trade has a fill on each side under one trade id)."""
+    def fill_by_trade(
+        self, account: str, venue: str, symbol: str, side: Side, trade_id: str
+    ) -> Fill | None:
+        """Return the account's fill recorded for this side of a venue trade, whatever its
+        order, or ``None`` (a self-trade has a fill on each side under one trade id; another
+        account's trade under the same id is another trade)."""
         ...
 
     def insert_plan(self, plan: TradePlan) -> None:
-        """Add a plan; raise :class:`~orderdesk.errors.IntegrityError` if its id exists."""
+        """Add a plan; raise :class:`~orderdesk.errors.IntegrityError` if its id exists in
+        its account."""
         ...
 
     def insert_group(self, group: ExecutionGroup) -> None:
-        """Add a group (its ``order_ids`` come from its orders); ids are unique."""
+        """Add a group (its ``order_ids`` come from its orders); ids are unique per
+        account."""
         ...
 
     def insert_order(self, record: OrderRecord) -> None:
-        """Add an order; ``order_id`` and (venue, client order id) are unique."""
+        """Add an order; ``order_id`` is unique, and so is (account, venue, client order
+        id)."""
         ...
 
     def update_order(self, record: OrderRecord, expected_version: int) -> None:
@@ -179,9 +185,9 @@ class StoreTransaction(Protocol):
         """
         ...
 
-    def insert_fill(self, venue: str, symbol: str, side: Side, fill: Fill) -> None:
-        """Add a fill of an order on ``side``; (venue, symbol, trade id, side) and
-        ``fill_id`` are unique."""
+    def insert_fill(self, account: str, venue: str, symbol: str, side: Side, fill: Fill) -> None:
+        """Add a fill of an account's order on ``side``; (account, venue, symbol, trade id,
+        side) and ``fill_id`` are unique."""
         ...
 
     def append(
@@ -243,9 +249,11 @@ class Store(Protocol):
         """Return the account's order's fills in the order they were recorded."""
         ...
 
-    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
-        """Return the fill recorded for this side of a venue trade, whatever its order, or
-        ``None``.
+    def fill_by_trade(
+        self, account: str, venue: str, symbol: str, side: Side, trade_id: str
+    ) -> Fill | None:
+        """Return the account's fill recorded for this side of a venue trade, whatever its
+        order, or ``None``.
 
         Like the transaction's own, for a caller (the Ledger) that reads it before deciding
         whether a write is needed at all; never shown to an account.

@@ -4,7 +4,7 @@ one is refused with a clear message and left untouched."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ def test_sqlite_version_1_database_migrates_to_latest_keeping_its_orders(tmp_pat
     migrated = ledger.get("acct-1", record.order_id)
     ledger.apply("acct-1", record.order_id, Acked(T0, "V-1"))
 
-    assert store.schema_version == sqlite_schema.LATEST == 5
+    assert store.schema_version == sqlite_schema.LATEST == 6
     assert migrated == record
     assert exact(migrated.order) == exact(record.order)
     assert (migrated.arrival_price, migrated.sent_at, migrated.completed_at) == (None, None, None)
@@ -81,9 +81,53 @@ def _filled_out_of_order(ledger: Ledger) -> str:
 _V4_COLUMNS = ("slippage_units", "slipped_notional", "fill_time_us")
 
 
+def _sqlite_as_version_5(path: Path) -> None:
+    """Take a current SQLite database back to schema 5, as an older orderdesk made it:
+    plans, groups and client order ids unique across accounts, fills without an account.
+    (SQLite cannot change a table's keys: the rows are copied into schema 5's tables.)"""
+    old = path.with_suffix(".v6")
+    path.rename(old)
+    with sqlite3.connect(path) as db:
+        sqlite_schema.migrate(db, 0, target=5)
+        db.execute("ATTACH DATABASE ? AS v6", (str(old),))
+        db.execute("INSERT INTO plans SELECT plan_id, account, body FROM v6.plans")
+        db.execute("INSERT INTO groups SELECT group_id, account, plan_id, body FROM v6.groups")
+        db.execute("INSERT INTO orders SELECT * FROM v6.orders")
+        columns = "seq, fill_id, order_id, venue, symbol, trade_id, quantity, price, fee, "
+        columns += "fee_asset, liquidity, executed_at, side"
+        db.execute(f"INSERT INTO fills ({columns}) SELECT {columns} FROM v6.fills")
+        db.execute("INSERT INTO journal SELECT * FROM v6.journal")
+    old.unlink()
+
+
+def _postgres_as_version_5(execute: Callable[..., object]) -> None:
+    """Take a current PostgreSQL schema back to schema 5 (see :func:`_sqlite_as_version_5`)."""
+    execute("DROP INDEX fills_by_trade")
+    execute("ALTER TABLE fills DROP COLUMN account")
+    execute("CREATE UNIQUE INDEX fills_by_trade ON fills (venue, symbol, trade_id, side)")
+    execute("ALTER TABLE orders DROP CONSTRAINT orders_group_fkey")
+    execute("ALTER TABLE orders DROP CONSTRAINT orders_client_order_id_key")
+    execute("ALTER TABLE orders ADD UNIQUE (venue, client_order_id)")
+    execute("ALTER TABLE groups DROP CONSTRAINT groups_plan_fkey")
+    execute("ALTER TABLE groups DROP CONSTRAINT groups_pkey")
+    execute("ALTER TABLE groups ADD PRIMARY KEY (group_id)")
+    execute("ALTER TABLE plans DROP CONSTRAINT plans_pkey")
+    execute("ALTER TABLE plans ADD PRIMARY KEY (plan_id)")
+    execute("ALTER TABLE groups ADD FOREIGN KEY (plan_id) REFERENCES plans (plan_id)")
+    execute("ALTER TABLE orders ADD FOREIGN KEY (group_id) REFERENCES groups (group_id)")
+    execute("DROP INDEX orders_by_group")
+    execute("CREATE INDEX orders_by_group ON orders (group_id, created_at, order_id)")
+    execute("DROP INDEX orders_by_venue_order")
+    execute("CREATE INDEX orders_by_venue_order ON orders (venue, connector_order_id)")
+    execute("UPDATE orderdesk_schema SET version = 5")
+
+
 def _as_version_4(execute: Callable[..., object], *, postgres: bool = False) -> None:
-    """Take a current database back to schema 4: fills without a side, unique per (venue,
-    symbol, trade id)."""
+    """Take a schema 5 database back to schema 4: fills without a side, unique per (venue,
+    symbol, trade id). A PostgreSQL schema is first taken back to schema 5 here; a SQLite
+    file by :func:`_sqlite_as_version_5` before it is opened."""
+    if postgres:
+        _postgres_as_version_5(execute)
     execute("DROP INDEX fills_by_trade")
     execute("ALTER TABLE fills DROP COLUMN side")
     if postgres:
@@ -111,6 +155,98 @@ def _as_version_2(execute: Callable[..., object], *, postgres: bool = False) -> 
     execute("UPDATE orders SET first_fill_at = last_fill_at WHERE fill_count > 0")
     execute("ALTER TABLE orders DROP COLUMN last_fill_at")
     execute("UPDATE orderdesk_schema SET version = 2")
+
+
+def _as_version_1(execute: Callable[..., object], *, postgres: bool = False) -> None:
+    """Take a current database back to schema 1: none of the Broker's execution facts."""
+    _as_version_2(execute, postgres=postgres)
+    for column in ("arrival_price", "sent_at", "acked_at", "first_fill_at", "completed_at"):
+        execute(f"ALTER TABLE orders DROP COLUMN {column}")
+    execute("UPDATE orderdesk_schema SET version = 1")
+
+
+_DOWNGRADES: dict[int, Callable[..., None]] = {
+    4: _as_version_4,
+    3: _as_version_3,
+    2: _as_version_2,
+    1: _as_version_1,
+}
+
+
+def _what_survives(ledger: Ledger, order_ids: Iterable[str]) -> list[tuple[Any, ...]]:
+    """Each order's status, filled quantity, fill count and exact fills."""
+    out = []
+    for order_id in sorted(order_ids):
+        record = ledger.get("acct-1", order_id)
+        fills = tuple(exact(fill) for fill in ledger.fills("acct-1", order_id))
+        out.append((order_id, record.order.status, record.filled_quantity, fills))
+    return out
+
+
+def _second_account_meets_the_first_ones_ids(ledger: Ledger, first: OrderRecord) -> None:
+    """acct-2 records a group under acct-1's group id and a fill under its trade id a0."""
+    group = ledger.record_group(make_group("acct-2", group_id=first.order.parent_group_id))
+    order = order_in_group(group, quantity="1.0")
+    ledger.record_order("acct-2", order, venue="paper", client_order_id=first.client_order_id)
+    ledger.apply("acct-2", order.order_id, Filled(fill_of(order, "1.0", "a0")))
+    record = ledger.get("acct-2", order.order_id)
+    assert (record.order.status, record.fill_count) == (OrderStatus.FILLED, 1)
+    assert [f.trade_id for f in ledger.fills("acct-2", order.order_id)] == ["a0"]
+
+
+@pytest.mark.parametrize("version", [5, 4, 3, 2, 1])
+def test_sqlite_upgrade_from_every_earlier_version_keeps_every_fill_and_keys_them_per_account(
+    tmp_path: Path, version: int
+) -> None:
+    path = tmp_path / f"v{version}.db"
+    clock = ManualClock(T0)
+    ledger = Ledger(SqliteStore(path), clock)
+    labels = _orders_for_figures(ledger, clock)
+    before = _what_survives(ledger, labels)
+    journal = ledger.store.journal()
+    first = ledger.get("acct-1", min(labels))
+    ledger.store.close()
+    _sqlite_as_version_5(path)
+    if version in _DOWNGRADES:
+        with sqlite3.connect(path) as db:
+            _DOWNGRADES[version](db.execute)
+    assert sqlite_schema.read_version(sqlite3.connect(path)) == version
+
+    upgraded = Ledger(SqliteStore(path), clock)
+
+    assert upgraded.store.schema_version == sqlite_schema.LATEST
+    assert _what_survives(upgraded, labels) == before
+    assert upgraded.store.journal() == journal
+    _second_account_meets_the_first_ones_ids(upgraded, first)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("version", [5, 4, 3, 2, 1])
+def test_postgres_upgrade_from_every_earlier_version_keeps_every_fill_and_keys_them_per_account(
+    pg_schema: tuple[str, str], version: int
+) -> None:
+    url, schema = pg_schema
+    clock = ManualClock(T0)
+    ledger = Ledger(PostgresStore(url, schema=schema), clock)
+    labels = _orders_for_figures(ledger, clock)
+    before = _what_survives(ledger, labels)
+    journal = ledger.store.journal()
+    first = ledger.get("acct-1", min(labels))
+    ledger.store.close()
+    with psycopg.connect(url, autocommit=True) as old:
+        old.execute(f"SET search_path TO {schema}")
+        if version in _DOWNGRADES:
+            _DOWNGRADES[version](old.execute, postgres=True)
+        else:
+            _postgres_as_version_5(old.execute)
+        assert postgres_schema.read_version(old) == version
+
+    upgraded = Ledger(PostgresStore(url, schema=schema), clock)
+
+    assert upgraded.store.schema_version == postgres_schema.LATEST
+    assert _what_survives(upgraded, labels) == before
+    assert upgraded.store.journal() == journal
+    _second_account_meets_the_first_ones_ids(upgraded, first)
 
 
 def _orders_for_figures(ledger: Ledger, clock: ManualClock) -> dict[str, str]:
@@ -164,12 +300,14 @@ def test_sqlite_orders_carry_their_statistics_figures_and_version_3_gains_them(
     store.close()
     with sqlite3.connect(path) as db:
         assert _figures(db.execute, labels) == _FIGURES
+    _sqlite_as_version_5(path)
+    with sqlite3.connect(path) as db:
         _as_version_3(db.execute)
 
     SqliteStore(path).close()
 
     with sqlite3.connect(path) as db:
-        assert sqlite_schema.read_version(db) == 5
+        assert sqlite_schema.read_version(db) == sqlite_schema.LATEST
         assert _figures(db.execute, labels) == _FIGURES
 
 
@@ -180,12 +318,13 @@ def test_sqlite_version_2_database_gains_its_fills_latest_and_earliest_times(
     store = SqliteStore(path)
     order_id = _filled_out_of_order(Ledger(store, ManualClock(T0)))
     store.close()
+    _sqlite_as_version_5(path)
     with sqlite3.connect(path) as old:
         _as_version_2(old.execute)
 
     migrated = Ledger(SqliteStore(path), ManualClock(T0)).get("acct-1", order_id)
 
-    assert sqlite_schema.read_version(sqlite3.connect(path)) == 5
+    assert sqlite_schema.read_version(sqlite3.connect(path)) == sqlite_schema.LATEST
     assert migrated.first_fill_at == T0 + timedelta(seconds=2)
     assert migrated.last_fill_at == T0 + timedelta(seconds=9)
 
@@ -213,13 +352,15 @@ def test_sqlite_version_4_fills_gain_their_side_and_a_self_trade_is_two_fills(
     store.close()
     with sqlite3.connect(path) as db:
         before = _fills_table(db.execute)
+    _sqlite_as_version_5(path)
+    with sqlite3.connect(path) as db:
         _as_version_4(db.execute)
 
     ledger = Ledger(SqliteStore(path), ManualClock(T0))
     buy, sell = _self_trade(ledger)
 
     with sqlite3.connect(path) as db:
-        assert sqlite_schema.read_version(db) == 5
+        assert sqlite_schema.read_version(db) == sqlite_schema.LATEST
         assert _fills_table(db.execute)[:2] == before
         assert [row[4] for row in before] == ["BUY", "BUY"]
     assert [fill.trade_id for fill in ledger.fills("acct-1", order_id)] == ["t-late", "t-early"]
@@ -237,7 +378,7 @@ def test_sqlite_database_from_a_newer_orderdesk_is_refused_untouched(tmp_path: P
         SqliteStore(path)
 
     assert str(refused.value) == (
-        "database schema version 99 is newer than this orderdesk supports (5); "
+        "database schema version 99 is newer than this orderdesk supports (6); "
         "upgrade orderdesk, do not downgrade the database"
     )
     assert sqlite_schema.read_version(sqlite3.connect(path)) == 99
@@ -279,7 +420,7 @@ def test_postgres_version_1_schema_migrates_to_latest_keeping_its_orders(
     store = PostgresStore(url, schema=schema)
     migrated = Ledger(store, ManualClock(T0)).get("acct-1", record.order_id)
 
-    assert store.schema_version == postgres_schema.LATEST == 5
+    assert store.schema_version == postgres_schema.LATEST == 6
     assert migrated == record
     assert exact(migrated.order) == exact(record.order)
 
@@ -299,7 +440,7 @@ def test_postgres_version_2_schema_gains_its_fills_latest_and_earliest_times(
     upgraded = PostgresStore(url, schema=schema)
     migrated = Ledger(upgraded, ManualClock(T0)).get("acct-1", order_id)
 
-    assert upgraded.schema_version == 5
+    assert upgraded.schema_version == postgres_schema.LATEST
     assert migrated.first_fill_at == T0 + timedelta(seconds=2)
     assert migrated.last_fill_at == T0 + timedelta(seconds=9)
 
@@ -318,7 +459,7 @@ def test_postgres_orders_carry_their_statistics_figures_and_version_3_gains_them
         assert _figures(old.execute, labels) == _FIGURES
         _as_version_3(old.execute, postgres=True)
 
-    assert PostgresStore(url, schema=schema).schema_version == 5
+    assert PostgresStore(url, schema=schema).schema_version == postgres_schema.LATEST
 
     with psycopg.connect(url, autocommit=True) as db:
         db.execute(f"SET search_path TO {schema}")
@@ -342,7 +483,7 @@ def test_postgres_version_4_fills_gain_their_side_and_a_self_trade_is_two_fills(
     ledger = Ledger(upgraded, ManualClock(T0))
     buy, sell = _self_trade(ledger)
 
-    assert upgraded.schema_version == 5
+    assert upgraded.schema_version == postgres_schema.LATEST
     with psycopg.connect(url, autocommit=True) as db:
         db.execute(f"SET search_path TO {schema}")
         assert _fills_table(db.execute)[:2] == before
@@ -363,4 +504,4 @@ def test_postgres_schema_from_a_newer_orderdesk_is_refused(
     with pytest.raises(SchemaVersionError) as refused:
         PostgresStore(url, schema=schema)
 
-    assert (refused.value.found, refused.value.supported) == (7, 5)
+    assert (refused.value.found, refused.value.supported) == (7, 6)

@@ -308,13 +308,16 @@ class Ledger:
         if isinstance(event, Filled):
             fill = event.fill
             order = record.order
-            known = tx.fill_by_trade(record.venue, order.symbol, order.side, fill.trade_id)
+            known = tx.fill_by_trade(
+                record.account, record.venue, order.symbol, order.side, fill.trade_id
+            )
         transition = bookkeeping.decide_event(record, known, event)
         updated = bookkeeping.after_event(record, transition, event.at)
         if updated is not None:
             tx.update_order(updated, record.version)
         if transition.fill is not None:
-            tx.insert_fill(record.venue, record.order.symbol, record.order.side, transition.fill)
+            order = record.order
+            tx.insert_fill(record.account, record.venue, order.symbol, order.side, transition.fill)
         _note(
             tx,
             entries.EVENT_KINDS[type(event)],
@@ -341,7 +344,9 @@ class Ledger:
         if isinstance(event, Filled):
             fill = event.fill
             order = record.order
-            known = self._store.fill_by_trade(record.venue, order.symbol, order.side, fill.trade_id)
+            known = self._store.fill_by_trade(
+                record.account, record.venue, order.symbol, order.side, fill.trade_id
+            )
             if known is None:
                 return False
         elif not isinstance(event, Acked):

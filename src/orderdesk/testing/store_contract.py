@@ -70,7 +70,7 @@ class StoreContract(StoreProperties, StoreFastPaths):
     # --- recording and reading ----------------------------------------------------------
 
     def test_schema_is_at_the_latest_version(self, store: Store) -> None:
-        assert store.schema_version == 5
+        assert store.schema_version == 6
 
     def test_recorded_order_reads_back_pending_and_not_sent(self, ledger: Ledger) -> None:
         record = recorded_order(ledger, arrival_price="99.50")
@@ -232,7 +232,7 @@ class StoreContract(StoreProperties, StoreFastPaths):
         assert ledger.get("acct-1", buy.order_id).order.status is OrderStatus.FILLED
         assert ledger.get("acct-1", sell.order_id).order.status is OrderStatus.FILLED
         assert [exact(fill) for fill in ledger.fills("acct-1", sell.order_id)] == [exact(sold)]
-        found = store.fill_by_trade("paper", "BTC_USDT", Side.SELL, "t-self")
+        found = store.fill_by_trade("acct-1", "paper", "BTC_USDT", Side.SELL, "t-self")
         assert found is not None
         assert found.order_id == sell.order_id
         # Each side's report repeated is a duplicate of its own fill, nothing more.
@@ -323,13 +323,69 @@ class StoreContract(StoreProperties, StoreFastPaths):
             _record_twice(store, group)
         assert store.journal(0, 10_000) == journal_before
 
+    def test_two_accounts_each_keep_their_fill_of_one_venue_trade_id(
+        self, ledger: Ledger, store: Store
+    ) -> None:
+        # Two accounts on one venue see one trade id (they met in a trade, or two runs of
+        # a paper venue numbered their trades alike): each is its own account's fill.
+        mine = recorded_order(ledger, "acct-1", side="SELL", quantity="0.5")
+        theirs = recorded_order(ledger, "acct-2", side="SELL", quantity="0.5")
+        my_fill = fill_of(mine.order, "0.5", "t-1")
+        their_fill = fill_of(theirs.order, "0.5", "t-1", price="100.01")
+        ledger.apply("acct-1", mine.order_id, Filled(my_fill))
+        ledger.apply("acct-2", theirs.order_id, Filled(their_fill))
+        assert ledger.get("acct-1", mine.order_id).order.status is OrderStatus.FILLED
+        assert ledger.get("acct-2", theirs.order_id).order.status is OrderStatus.FILLED
+        assert [exact(f) for f in ledger.fills("acct-2", theirs.order_id)] == [exact(their_fill)]
+        found = store.fill_by_trade("acct-2", "paper", "BTC_USDT", Side.SELL, "t-1")
+        assert found is not None
+        assert found.order_id == theirs.order_id
+        assert ledger.is_duplicate(ledger.get("acct-2", theirs.order_id), Filled(their_fill))
+        assert store.fill_by_trade("acct-3", "paper", "BTC_USDT", Side.SELL, "t-1") is None
+        assert assert_replay_matches(store, {"acct-1", "acct-2"}) == 2
+
+    def test_two_accounts_may_each_use_one_client_order_id_group_and_plan_id(
+        self, ledger: Ledger, store: Store
+    ) -> None:
+        plan_id, group_id = "TPL_20251201_150000_shared01", "EXG_20251201_150000_shared01"
+        for account, order_id in (
+            ("acct-1", "ORD_20251201_150000_000000a1"),
+            ("acct-2", "ORD_20251201_150000_000000a2"),
+        ):
+            plan = ledger.record_plan(make_plan(account, plan_id=plan_id))
+            group = ledger.record_group(make_group(account, plan, group_id=group_id))
+            order = order_in_group(group, order_id=order_id)
+            ledger.record_order(account, order, venue="paper", client_order_id="web-7")
+            ledger.apply(account, order_id, Acked(T0 + timedelta(seconds=1), "V-1"))
+        for account, order_id in (
+            ("acct-1", "ORD_20251201_150000_000000a1"),
+            ("acct-2", "ORD_20251201_150000_000000a2"),
+        ):
+            by_client = store.find_by_client_order_id(account, "paper", "web-7")
+            by_venue = store.find_by_venue_order_id(account, "paper", "V-1")
+            group = store.get_group(account, group_id)
+            plan = store.get_plan(account, plan_id)
+            assert by_client is not None
+            assert by_venue is not None
+            assert group is not None
+            assert plan is not None
+            assert (by_client.order_id, by_venue.order_id) == (order_id, order_id)
+            assert (group.account, group.order_ids) == (account, (order_id,))
+            assert (plan.account, plan.plan_id) == (account, plan_id)
+            assert by_client.plan_id == plan_id
+        with pytest.raises(IntegrityError):
+            ledger.record_group(make_group("acct-2", group_id=group_id))
+        assert assert_replay_matches(store, {"acct-1", "acct-2"}) == 2
+
     def test_fill_key_is_unique_per_venue_symbol_and_trade(
         self, ledger: Ledger, store: Store
     ) -> None:
         record = recorded_order(ledger)
         ledger.apply("acct-1", record.order_id, Filled(fill_of(record.order, "0.5", "t-1")))
         with pytest.raises(IntegrityError), store.transaction() as tx:
-            tx.insert_fill("paper", "BTC_USDT", Side.BUY, fill_of(record.order, "0.5", "t-1"))
+            tx.insert_fill(
+                "acct-1", "paper", "BTC_USDT", Side.BUY, fill_of(record.order, "0.5", "t-1")
+            )
         assert len(store.fills("acct-1", record.order_id)) == 1
 
     def test_journal_is_in_sequence_and_pages(self, ledger: Ledger, store: Store) -> None:

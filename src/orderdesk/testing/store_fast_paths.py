@@ -30,12 +30,12 @@ class StoreFastPaths:
         record = recorded_order(ledger)
         fill = fill_of(record.order, "0.5", "t-1")
         ledger.apply("acct-1", record.order_id, Filled(fill))
-        found = store.fill_by_trade("paper", "BTC_USDT", Side.BUY, "t-1")
+        found = store.fill_by_trade("acct-1", "paper", "BTC_USDT", Side.BUY, "t-1")
         assert found is not None
         assert exact(found) == exact(fill)
-        assert store.fill_by_trade("paper", "BTC_USDT", Side.BUY, "t-2") is None
-        assert store.fill_by_trade("other", "BTC_USDT", Side.BUY, "t-1") is None
-        assert store.fill_by_trade("paper", "BTC_USDT", Side.SELL, "t-1") is None
+        assert store.fill_by_trade("acct-1", "paper", "BTC_USDT", Side.BUY, "t-2") is None
+        assert store.fill_by_trade("acct-1", "other", "BTC_USDT", Side.BUY, "t-1") is None
+        assert store.fill_by_trade("acct-1", "paper", "BTC_USDT", Side.SELL, "t-1") is None
 
     def test_apply_and_get_returns_what_get_returns_afterwards(self, ledger: Ledger) -> None:
         record = recorded_order(ledger)
@@ -138,7 +138,7 @@ class StoreFastPaths:
         assert ledger.get("acct-1", record.order_id) == before
         assert store.journal_of_order("acct-1", record.order_id) == journal
         assert ledger.fills("acct-1", record.order_id) == ()
-        assert store.fill_by_trade("paper", "BTC_USDT", Side.BUY, "t-1") is None
+        assert store.fill_by_trade("acct-1", "paper", "BTC_USDT", Side.BUY, "t-1") is None
 
     def test_a_repeated_ack_or_trade_is_a_duplicate(self, ledger: Ledger) -> None:
         record = recorded_order(ledger)

@@ -91,6 +91,7 @@ FILL_COLUMNS = (
     "liquidity",
     "executed_at",
     "side",  # schema 5: the side of the filled order; a trade's fill is unique per side
+    "account",  # schema 6: the account of the filled order; a fill's identity is per account
 )
 
 
@@ -227,7 +228,9 @@ class Codec:
             last_fill_at=None if row[29] is None else time(row[29]),
         )
 
-    def fill_row(self, venue: str, symbol: str, side: Side, fill: Fill) -> tuple[Any, ...]:
+    def fill_row(
+        self, account: str, venue: str, symbol: str, side: Side, fill: Fill
+    ) -> tuple[Any, ...]:
         """Return the values of ``FILL_COLUMNS`` for ``fill``."""
         dec = self._dec_out
         return (
@@ -243,6 +246,7 @@ class Codec:
             None if fill.liquidity is None else fill.liquidity.value,
             self._time_out(fill.executed_at),
             side.value,
+            account,
         )
 
     def fill(self, row: Sequence[Any]) -> Fill:

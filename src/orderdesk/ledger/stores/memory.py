@@ -30,7 +30,7 @@ from orderdesk.ports import OrderPage, OrderQuery
 
 __all__ = ["MemoryStore"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The memory store has no schema to migrate; it reports the SQL stores' current version."""
 
 
@@ -61,17 +61,19 @@ class _StoredEntry(NamedTuple):
 
 class _State:
     def __init__(self) -> None:
-        self.plans: dict[str, TradePlan] = {}
-        self.groups: dict[str, ExecutionGroup] = {}
-        self.group_orders: dict[str, list[str]] = {}
+        # Every key is an account's, as in the SQL stores' schema: (account, id).
+        self.plans: dict[tuple[str, str], TradePlan] = {}
+        self.groups: dict[tuple[str, str], ExecutionGroup] = {}
+        self.group_orders: dict[tuple[str, str], list[str]] = {}
         self.orders: dict[str, OrderRecord] = {}
         # Each account's orders as (created_at, order_id), sorted: pages read from a bisect.
         self.by_account: dict[str, list[tuple[datetime, str]]] = {}
-        self.by_client_id: dict[tuple[str, str], str] = {}
-        self.by_venue_id: dict[tuple[str, str], str] = {}
+        self.by_client_id: dict[tuple[str, str, str], str] = {}  # account, venue, client id
+        self.by_venue_id: dict[tuple[str, str, str], str] = {}  # account, venue, venue id
         self.fills: dict[str, list[Fill]] = {}
         self.fill_ids: set[str] = set()
-        self.by_trade: dict[tuple[str, str, str, str], Fill] = {}  # venue, symbol, trade, side
+        # account, venue, symbol, trade id, side
+        self.by_trade: dict[tuple[str, str, str, str, str], Fill] = {}
         self.journal: list[_StoredEntry] = []
         self.journal_by_order: dict[str, list[int]] = {}
 
@@ -90,8 +92,7 @@ class _Transaction:
         return None if record is None or record.account != account else _copy(record)
 
     def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
-        group = self._s.groups.get(group_id)
-        return None if group is None or group.account != account else group
+        return self._s.groups.get((account, group_id))
 
     def get_group_with_orders(self, account: str, group_id: str) -> ExecutionGroup | None:
         group = self.get_group(account, group_id)
@@ -99,70 +100,75 @@ class _Transaction:
             return None
         orders = self._s.orders
         ids = sorted(
-            self._s.group_orders[group_id],
+            self._s.group_orders[account, group_id],
             key=lambda order_id: (orders[order_id].order.created_at, order_id),
         )
         return group.model_copy(update={"order_ids": tuple(ids)})
 
     def get_plan(self, account: str, plan_id: str) -> TradePlan | None:
-        plan = self._s.plans.get(plan_id)
-        return None if plan is None or plan.account != account else plan
+        return self._s.plans.get((account, plan_id))
 
-    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
-        return self._s.by_trade.get((venue, symbol, trade_id, side.value))
+    def fill_by_trade(
+        self, account: str, venue: str, symbol: str, side: Side, trade_id: str
+    ) -> Fill | None:
+        return self._s.by_trade.get((account, venue, symbol, trade_id, side.value))
 
     def insert_plan(self, plan: TradePlan) -> None:
         plans = self._s.plans
-        if plan.plan_id in plans:
-            raise IntegrityError(f"plan {plan.plan_id} already exists")
-        plans[plan.plan_id] = plan
+        key = (plan.account, plan.plan_id)
+        if key in plans:
+            raise IntegrityError(f"plan {plan.plan_id} already exists in {plan.account}")
+        plans[key] = plan
 
         def undo() -> None:
-            del plans[plan.plan_id]
+            del plans[key]
 
         self._undo.append(undo)
 
     def insert_group(self, group: ExecutionGroup) -> None:
         s = self._s
-        if group.group_id in s.groups:
-            raise IntegrityError(f"group {group.group_id} already exists")
-        if group.plan_id is not None and group.plan_id not in s.plans:
+        key = (group.account, group.group_id)
+        if key in s.groups:
+            raise IntegrityError(f"group {group.group_id} already exists in {group.account}")
+        if group.plan_id is not None and (group.account, group.plan_id) not in s.plans:
             raise IntegrityError(f"group {group.group_id} names unknown plan {group.plan_id}")
-        s.groups[group.group_id] = group.model_copy(update={"order_ids": ()})
-        s.group_orders[group.group_id] = []
+        s.groups[key] = group.model_copy(update={"order_ids": ()})
+        s.group_orders[key] = []
 
         def undo() -> None:
-            del s.groups[group.group_id]
-            del s.group_orders[group.group_id]
+            del s.groups[key]
+            del s.group_orders[key]
 
         self._undo.append(undo)
 
     def insert_order(self, record: OrderRecord) -> None:
         s = self._s
         order = record.order
-        client_key = (record.venue, record.client_order_id)
+        account = record.account
+        client_key = (account, record.venue, record.client_order_id)
+        group_key = (account, order.parent_group_id)
         if order.order_id in s.orders:
             raise IntegrityError(f"order {order.order_id} already exists")
         if client_key in s.by_client_id:
             raise IntegrityError(f"client order id {record.client_order_id!r} already used")
-        if order.parent_group_id not in s.groups:
+        if group_key not in s.groups:
             raise IntegrityError(f"order {order.order_id} names unknown group")
         s.orders[order.order_id] = _copy(record)
         page_key = (order.created_at, order.order_id)
-        insort(s.by_account.setdefault(record.account, []), page_key)
+        insort(s.by_account.setdefault(account, []), page_key)
         s.by_client_id[client_key] = order.order_id
-        s.group_orders[order.parent_group_id].append(order.order_id)
+        s.group_orders[group_key].append(order.order_id)
         s.fills[order.order_id] = []
-        venue_key = (record.venue, order.connector_order_id or "")
+        venue_key = (account, record.venue, order.connector_order_id or "")
         if order.connector_order_id is not None:
             s.by_venue_id[venue_key] = order.order_id
 
         def undo() -> None:
             del s.orders[order.order_id]
-            keys = s.by_account[record.account]
+            keys = s.by_account[account]
             del keys[bisect_left(keys, page_key)]
             del s.by_client_id[client_key]
-            s.group_orders[order.parent_group_id].remove(order.order_id)
+            s.group_orders[group_key].remove(order.order_id)
             del s.fills[order.order_id]
             if order.connector_order_id is not None:
                 del s.by_venue_id[venue_key]
@@ -178,7 +184,7 @@ class _Transaction:
             raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
         s.orders[record.order_id] = _copy(record)
         new_id = record.order.connector_order_id
-        venue_key = (record.venue, new_id or "")
+        venue_key = (record.account, record.venue, new_id or "")
         indexed = new_id is not None and old.order.connector_order_id != new_id
         if indexed:
             s.by_venue_id[venue_key] = record.order_id
@@ -190,12 +196,13 @@ class _Transaction:
 
         self._undo.append(undo)
 
-    def insert_fill(self, venue: str, symbol: str, side: Side, fill: Fill) -> None:
+    def insert_fill(self, account: str, venue: str, symbol: str, side: Side, fill: Fill) -> None:
         s = self._s
-        key = (venue, symbol, fill.trade_id, side.value)
+        key = (account, venue, symbol, fill.trade_id, side.value)
         if key in s.by_trade:
             raise IntegrityError(
-                f"trade {fill.trade_id!r} on {venue} {symbol} already recorded for {side.value}"
+                f"trade {fill.trade_id!r} on {venue} {symbol} already recorded for "
+                f"{side.value} in {account}"
             )
         if fill.fill_id in s.fill_ids:
             raise IntegrityError(f"fill {fill.fill_id} already exists")
@@ -284,14 +291,16 @@ class MemoryStore:
     ) -> OrderRecord | None:
         """Return the account's order sent to ``venue`` under this client order id."""
         with self._lock:
-            return self._find(account, self._state.by_client_id.get((venue, client_order_id)))
+            found = self._state.by_client_id.get((account, venue, client_order_id))
+            return self._find(account, found)
 
     def find_by_venue_order_id(
         self, account: str, venue: str, venue_order_id: str
     ) -> OrderRecord | None:
         """Return the account's order that ``venue`` knows by this id."""
         with self._lock:
-            return self._find(account, self._state.by_venue_id.get((venue, venue_order_id)))
+            found = self._state.by_venue_id.get((account, venue, venue_order_id))
+            return self._find(account, found)
 
     def load(
         self, account: str, query: OrderQuery, cursor: str | None = None, limit: int = 1000
@@ -334,10 +343,13 @@ class MemoryStore:
                 return ()
             return tuple(self._state.fills[order_id])
 
-    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
-        """Return the fill recorded for this side of a venue trade, whatever its order."""
+    def fill_by_trade(
+        self, account: str, venue: str, symbol: str, side: Side, trade_id: str
+    ) -> Fill | None:
+        """Return the account's fill recorded for this side of a venue trade, whatever its
+        order."""
         with self._lock:
-            return self._reads.fill_by_trade(venue, symbol, side, trade_id)
+            return self._reads.fill_by_trade(account, venue, symbol, side, trade_id)
 
     def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
         """Return the account's group with its ``order_ids``, or ``None``."""

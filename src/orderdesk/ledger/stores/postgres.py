@@ -147,8 +147,10 @@ class _Transaction(_Reads):
         if cursor.rowcount != 1:
             raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
 
-    def insert_fill(self, venue: str, symbol: str, side: Side, fill: Fill) -> None:
-        self._run(self._sql["fill_insert"], POSTGRES_CODEC.fill_row(venue, symbol, side, fill))
+    def insert_fill(self, account: str, venue: str, symbol: str, side: Side, fill: Fill) -> None:
+        self._run(
+            self._sql["fill_insert"], POSTGRES_CODEC.fill_row(account, venue, symbol, side, fill)
+        )
 
     def append(
         self,
@@ -230,8 +232,9 @@ class PostgresStore(_Reads):
         with _translated(), self._db.transaction():
             group = super().get_group(account, group_id)
             rows = self._db.execute(
-                "SELECT order_id FROM orders WHERE group_id = %s ORDER BY created_at, order_id",
-                (group_id,),
+                "SELECT order_id FROM orders WHERE account = %s AND group_id = %s "
+                "ORDER BY created_at, order_id",
+                (account, group_id),
             ).fetchall()
         if group is None:
             return None

@@ -170,8 +170,36 @@ _V5: Final = (
     "CREATE UNIQUE INDEX fills_by_trade ON fills (venue, symbol, trade_id, side)",
 )
 
+# Every key is an account's: two accounts (or two runs of a paper venue) may each meet the
+# same venue trade id, client order id, group id or plan id. Each fill gains its order's
+# account.
+_V6: Final = (
+    "ALTER TABLE orders DROP CONSTRAINT orders_group_id_fkey",
+    "ALTER TABLE groups DROP CONSTRAINT groups_plan_id_fkey",
+    "ALTER TABLE plans DROP CONSTRAINT plans_pkey",
+    "ALTER TABLE plans ADD PRIMARY KEY (account, plan_id)",
+    "ALTER TABLE groups DROP CONSTRAINT groups_pkey",
+    "ALTER TABLE groups ADD PRIMARY KEY (account, group_id)",
+    """ALTER TABLE groups ADD CONSTRAINT groups_plan_fkey
+       FOREIGN KEY (account, plan_id) REFERENCES plans (account, plan_id)""",
+    "ALTER TABLE orders DROP CONSTRAINT orders_venue_client_order_id_key",
+    """ALTER TABLE orders ADD CONSTRAINT orders_client_order_id_key
+       UNIQUE (account, venue, client_order_id)""",
+    """ALTER TABLE orders ADD CONSTRAINT orders_group_fkey
+       FOREIGN KEY (account, group_id) REFERENCES groups (account, group_id)""",
+    "DROP INDEX orders_by_group",
+    "CREATE INDEX orders_by_group ON orders (account, group_id, created_at, order_id)",
+    "DROP INDEX orders_by_venue_order",
+    "CREATE INDEX orders_by_venue_order ON orders (account, venue, connector_order_id)",
+    "ALTER TABLE fills ADD COLUMN account TEXT",
+    "UPDATE fills SET account = orders.account FROM orders WHERE orders.order_id = fills.order_id",
+    "ALTER TABLE fills ALTER COLUMN account SET NOT NULL",
+    "DROP INDEX fills_by_trade",
+    "CREATE UNIQUE INDEX fills_by_trade ON fills (account, venue, symbol, trade_id, side)",
+)
+
 Step = str | Callable[[Any], None]
-MIGRATIONS: Final[tuple[tuple[Step, ...], ...]] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: Final[tuple[tuple[Step, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """``MIGRATIONS[n - 1]`` takes the schema from version ``n - 1`` to ``n``: statements, or
 steps run on the connection."""
 LATEST: Final = len(MIGRATIONS)

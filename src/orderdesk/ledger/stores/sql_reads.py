@@ -47,7 +47,10 @@ _STATEMENTS: Final = {
     "order": f"{ORDER_SELECT} WHERE order_id = ? AND account = ?",
     "plan": "SELECT body FROM plans WHERE plan_id = ? AND account = ?",
     "group": "SELECT body FROM groups WHERE group_id = ? AND account = ?",
-    "fill_by_trade": f"{FILL_SELECT} WHERE venue = ? AND symbol = ? AND trade_id = ? AND side = ?",
+    "fill_by_trade": (
+        f"{FILL_SELECT} WHERE account = ? AND venue = ? AND symbol = ? AND trade_id = ? "
+        "AND side = ?"
+    ),
     "by_client_id": f"{ORDER_SELECT} WHERE venue = ? AND client_order_id = ? AND account = ?",
     "by_venue_id": f"{ORDER_SELECT} WHERE venue = ? AND connector_order_id = ? AND account = ?",
     "fills": (
@@ -131,9 +134,12 @@ class SqlReads:
         row = self._one(self._sql["group"], (group_id, account))
         return None if row is None else ExecutionGroup.model_validate_json(row[0])
 
-    def fill_by_trade(self, venue: str, symbol: str, side: Side, trade_id: str) -> Fill | None:
-        """Return the fill recorded for this side of a venue trade, whatever its order."""
-        row = self._one(self._sql["fill_by_trade"], (venue, symbol, trade_id, side.value))
+    def fill_by_trade(
+        self, account: str, venue: str, symbol: str, side: Side, trade_id: str
+    ) -> Fill | None:
+        """Return the account's fill recorded for this side of a venue trade, whatever its
+        order."""
+        row = self._one(self._sql["fill_by_trade"], (account, venue, symbol, trade_id, side.value))
         return None if row is None else self.codec.fill(row)
 
     def find_by_client_order_id(

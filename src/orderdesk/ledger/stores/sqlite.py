@@ -168,10 +168,10 @@ class _Transaction(_Reads):
             raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
         self._rows[order_id] = row
 
-    def insert_fill(self, venue: str, symbol: str, side: Side, fill: Fill) -> None:
+    def insert_fill(self, account: str, venue: str, symbol: str, side: Side, fill: Fill) -> None:
         with _translated():
             self._db.execute(
-                self._sql["fill_insert"], SQLITE_CODEC.fill_row(venue, symbol, side, fill)
+                self._sql["fill_insert"], SQLITE_CODEC.fill_row(account, venue, symbol, side, fill)
             )
 
     def append(
@@ -299,8 +299,9 @@ class SqliteStore(_Reads):
             try:
                 group = super().get_group(account, group_id)
                 rows = self._db.execute(
-                    "SELECT order_id FROM orders WHERE group_id = ? ORDER BY created_at, order_id",
-                    (group_id,),
+                    "SELECT order_id FROM orders WHERE account = ? AND group_id = ? "
+                    "ORDER BY created_at, order_id",
+                    (account, group_id),
                 ).fetchall()
             finally:
                 self._db.execute("COMMIT")

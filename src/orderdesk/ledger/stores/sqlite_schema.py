@@ -191,8 +191,114 @@ _V5: Final = (
     "CREATE UNIQUE INDEX fills_by_trade ON fills (venue, symbol, trade_id, side)",
 )
 
+# Every key is an account's: two accounts (or two runs of a paper venue) may each meet the
+# same venue trade id, client order id, group id or plan id. SQLite cannot change a table's
+# keys, so plans, groups, orders and fills are copied into new tables (every value kept)
+# and the old ones dropped children first, so that no foreign key ever dangles; renaming a
+# new table rewrites the references to it.
+_V6: Final = (
+    """CREATE TABLE plans_v6 (
+        plan_id TEXT NOT NULL,
+        account TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (account, plan_id)
+    )""",
+    """CREATE TABLE groups_v6 (
+        group_id TEXT NOT NULL,
+        account TEXT NOT NULL,
+        plan_id TEXT,
+        body TEXT NOT NULL,
+        PRIMARY KEY (account, group_id),
+        FOREIGN KEY (account, plan_id) REFERENCES plans_v6 (account, plan_id)
+    )""",
+    """CREATE TABLE orders_v6 (
+        order_id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        venue TEXT NOT NULL,
+        client_order_id TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        plan_id TEXT,
+        connector_order_id TEXT,
+        symbol TEXT NOT NULL,
+        side TEXT NOT NULL,
+        order_type TEXT NOT NULL,
+        quantity TEXT NOT NULL,
+        price TEXT,
+        stop_price TEXT,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        time_in_force TEXT NOT NULL,
+        expire_at TEXT,
+        submit_state TEXT NOT NULL,
+        cancel_requested_at TEXT,
+        version INTEGER NOT NULL,
+        filled_quantity TEXT NOT NULL,
+        notional TEXT NOT NULL,
+        fill_count INTEGER NOT NULL,
+        arrival_price TEXT,
+        sent_at TEXT,
+        acked_at TEXT,
+        first_fill_at TEXT,
+        completed_at TEXT,
+        last_fill_at TEXT,
+        slippage_units INTEGER,
+        slipped_notional REAL,
+        fill_time_us INTEGER,
+        UNIQUE (account, venue, client_order_id),
+        FOREIGN KEY (account, group_id) REFERENCES groups_v6 (account, group_id)
+    )""",
+    """CREATE TABLE fills_v6 (
+        seq INTEGER PRIMARY KEY,
+        fill_id TEXT NOT NULL UNIQUE,
+        order_id TEXT NOT NULL REFERENCES orders_v6 (order_id),
+        venue TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        trade_id TEXT NOT NULL,
+        quantity TEXT NOT NULL,
+        price TEXT NOT NULL,
+        fee TEXT NOT NULL,
+        fee_asset TEXT,
+        liquidity TEXT,
+        executed_at TEXT NOT NULL,
+        side TEXT NOT NULL,
+        account TEXT NOT NULL
+    )""",
+    "INSERT INTO plans_v6 (plan_id, account, body) SELECT plan_id, account, body FROM plans",
+    """INSERT INTO groups_v6 (group_id, account, plan_id, body)
+       SELECT group_id, account, plan_id, body FROM groups""",
+    """INSERT INTO orders_v6 SELECT order_id, account, venue, client_order_id, group_id,
+        plan_id, connector_order_id, symbol, side, order_type, quantity, price, stop_price,
+        status, created_at, updated_at, time_in_force, expire_at, submit_state,
+        cancel_requested_at, version, filled_quantity, notional, fill_count, arrival_price,
+        sent_at, acked_at, first_fill_at, completed_at, last_fill_at, slippage_units,
+        slipped_notional, fill_time_us
+       FROM orders""",
+    """INSERT INTO fills_v6 (seq, fill_id, order_id, venue, symbol, trade_id, quantity, price,
+        fee, fee_asset, liquidity, executed_at, side, account)
+       SELECT fills.seq, fill_id, fills.order_id, fills.venue, fills.symbol, trade_id,
+        fills.quantity, fills.price, fee, fee_asset, liquidity, executed_at, fills.side,
+        orders.account
+       FROM fills JOIN orders ON orders.order_id = fills.order_id ORDER BY fills.seq""",
+    "DROP TABLE fills",
+    "DROP TABLE orders",
+    "DROP TABLE groups",
+    "DROP TABLE plans",
+    "ALTER TABLE plans_v6 RENAME TO plans",
+    "ALTER TABLE groups_v6 RENAME TO groups",
+    "ALTER TABLE orders_v6 RENAME TO orders",
+    "ALTER TABLE fills_v6 RENAME TO fills",
+    "CREATE INDEX orders_by_status ON orders (account, status, created_at, order_id)",
+    "CREATE INDEX orders_by_created ON orders (account, created_at, order_id)",
+    "CREATE INDEX orders_by_symbol ON orders (account, symbol, created_at, order_id)",
+    "CREATE INDEX orders_by_group ON orders (account, group_id, created_at, order_id)",
+    "CREATE INDEX orders_by_venue_order ON orders (account, venue, connector_order_id)",
+    "CREATE INDEX fills_by_order ON fills (order_id, seq)",
+    "CREATE UNIQUE INDEX fills_by_trade ON fills (account, venue, symbol, trade_id, side)",
+)
+
 Step = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: Final[tuple[tuple[Step, ...], ...]] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: Final[tuple[tuple[Step, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """``MIGRATIONS[n - 1]`` takes the schema from version ``n - 1`` to ``n``: statements, or
 steps run on the connection."""
 LATEST: Final = len(MIGRATIONS)
