@@ -363,15 +363,15 @@ class StoreContract(StoreProperties, StoreFastPaths):
         ):
             by_client = store.find_by_client_order_id(account, "paper", "web-7")
             by_venue = store.find_by_venue_order_id(account, "paper", "V-1")
-            group = store.get_group(account, group_id)
-            plan = store.get_plan(account, plan_id)
+            stored_group = store.get_group(account, group_id)
+            stored_plan = store.get_plan(account, plan_id)
             assert by_client is not None
             assert by_venue is not None
-            assert group is not None
-            assert plan is not None
+            assert stored_group is not None
+            assert stored_plan is not None
             assert (by_client.order_id, by_venue.order_id) == (order_id, order_id)
-            assert (group.account, group.order_ids) == (account, (order_id,))
-            assert (plan.account, plan.plan_id) == (account, plan_id)
+            assert (stored_group.account, stored_group.order_ids) == (account, (order_id,))
+            assert (stored_plan.account, stored_plan.plan_id) == (account, plan_id)
             assert by_client.plan_id == plan_id
         with pytest.raises(IntegrityError):
             ledger.record_group(make_group("acct-2", group_id=group_id))
