@@ -109,4 +109,4 @@ def test_a_reply_with_an_impossible_fill_is_recorded_event_by_event() -> None:
     assert [type(alarm) for alarm in desk.broker.alarms] == [Overfill]
     assert desk.ledger.fills("acct-1", order.order_id) == ()
     kinds = [e.kind for e in desk.ledger.store.journal_of_order("acct-1", order.order_id)]
-    assert kinds == [K.ORDER_RECORDED, K.SUBMIT_STATE, K.ACKED]
+    assert kinds == [K.ORDER_RECORDED, K.SUBMIT_STATE, K.ACKED, K.ALARM]

@@ -44,11 +44,19 @@ def venue(
     faults: Faults | None = None,
     latency: LatencyModel | None = None,
     scope: ClientIdScope = ClientIdScope.OPEN,
+    id_base: int | None = 0,
 ) -> tuple[PaperExchange, ManualClock]:
-    """Return an exchange with BTC_USDT and funded accounts, on a manual clock at START."""
+    """Return an exchange with BTC_USDT and funded accounts, on a manual clock at START;
+    its ids count from 1 unless ``id_base`` says otherwise (``None``: a session's own)."""
     clock = ManualClock(START)
     exchange = PaperExchange(
-        [BTC_USDT], clock=clock, seed=seed, fees=FEES, latency=latency, client_id_scope=scope
+        [BTC_USDT],
+        clock=clock,
+        seed=seed,
+        fees=FEES,
+        latency=latency,
+        client_id_scope=scope,
+        id_base=id_base,
     )
     for name in accounts:
         exchange.open_account(name, FUNDS, faults=faults)

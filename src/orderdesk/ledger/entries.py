@@ -18,6 +18,7 @@ from orderdesk.model.timestamps import iso_utc, require_utc
 
 __all__ = [
     "EVENT_KINDS",
+    "encode_alarm",
     "decode_event",
     "decode_order",
     "decode_submit_state",
@@ -103,6 +104,20 @@ def encode_event(event: OrderEvent, transition: Transition) -> Payload:
         "after": transition.after.value,
         "duplicate": transition.duplicate,
     }
+    return payload
+
+
+def encode_alarm(event: OrderEvent, alarm: Exception) -> Payload:
+    """Return the payload of an alarm entry: the report refused and why, for a person."""
+    payload: Payload = {
+        "alarm": type(alarm).__name__,
+        "message": str(alarm),
+        "event": EVENT_KINDS[type(event)].value,
+    }
+    if isinstance(event, Filled):
+        payload["fill"] = event.fill.model_dump(mode="json")
+    elif isinstance(event, Acked):
+        payload["connector_order_id"] = event.connector_order_id
     return payload
 
 

@@ -89,6 +89,8 @@ def replay(journal: Iterable[JournalEntry]) -> dict[str, OrderHistory]:
         kind, order_id = entry.kind, entry.order_id
         if order_id is None:
             continue  # plans and groups: not order state
+        if kind is JournalKind.ALARM:
+            continue  # a refused report: it changed nothing
         if kind is JournalKind.ORDER_RECORDED:
             order, venue, client_order_id, plan_id, arrival = entries.decode_order(entry.payload)
             records[order_id] = bookkeeping.new_record(

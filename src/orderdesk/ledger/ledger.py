@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
-from orderdesk.errors import ConcurrentUpdate, LifecycleError, NotFound
+from orderdesk.errors import ConcurrentUpdate, IntegrityAlarm, LifecycleError, NotFound
 from orderdesk.ledger import bookkeeping, entries
 from orderdesk.model.decimals import parse_positive
 from orderdesk.model.events import Acked, Filled, OrderEvent
@@ -258,13 +258,45 @@ class Ledger:
         correlation_id: str | None = None,
     ) -> Applied:
         """Do what :meth:`apply` does and also return the order as :meth:`get` would then
-        return it, from the same transaction (no second read)."""
+        return it, from the same transaction (no second read).
+
+        An :class:`~orderdesk.errors.IntegrityAlarm` (an overfill, a trade id reported with
+        other figures, an ack naming another venue order) changes nothing but is never
+        silent: it is journaled as an ``alarm`` entry of the order, then raised.
+        """
 
         def work(tx: StoreTransaction) -> Applied:
             record = self._for_update(tx, account, order_id)
             return self._apply_in(tx, record, event, causation_id, correlation_id)
 
-        return self._atomically(work)
+        try:
+            return self._atomically(work)
+        except IntegrityAlarm as alarm:
+            self._record_alarm(account, order_id, event, alarm, causation_id, correlation_id)
+            raise
+
+    def _record_alarm(
+        self,
+        account: str,
+        order_id: str,
+        event: OrderEvent,
+        alarm: IntegrityAlarm,
+        causation_id: str | None,
+        correlation_id: str | None,
+    ) -> None:
+        def work(tx: StoreTransaction) -> None:
+            record = self._for_update(tx, account, order_id)
+            _note(
+                tx,
+                JournalKind.ALARM,
+                record,
+                entries.encode_alarm(event, alarm),
+                at=self._clock.now(),
+                causation_id=causation_id,
+                correlation_id=correlation_id,
+            )
+
+        self._atomically(work)
 
     def apply_all(
         self,

@@ -36,6 +36,7 @@ class JournalKind(StrEnum):
     REJECTED = "rejected"
     SUBMIT_STATE = "submit_state"
     CANCEL_REQUESTED = "cancel_requested"
+    ALARM = "alarm"  # a report that contradicts the record: refused, changed nothing
 
 
 @dataclass(frozen=True, slots=True)

@@ -258,10 +258,22 @@ class StoreContract(StoreProperties, StoreFastPaths):
         journal_before = store.journal_of_order("acct-1", record.order_id)
         with pytest.raises(InvalidTransition):
             ledger.apply("acct-1", record.order_id, Rejected(T0, "no"))
-        with pytest.raises(Overfill):
-            ledger.apply("acct-1", record.order_id, Filled(fill_of(record.order, "0.6", "t-2")))
-        assert ledger.get("acct-1", record.order_id) == before
         assert store.journal_of_order("acct-1", record.order_id) == journal_before
+        overfill = fill_of(record.order, "0.6", "t-2")
+        with pytest.raises(Overfill) as alarm:
+            ledger.apply("acct-1", record.order_id, Filled(overfill), causation_id="report:9")
+        assert ledger.get("acct-1", record.order_id) == before
+        # An alarm changes nothing but is never silent: the order's journal says so.
+        *same, entry = store.journal_of_order("acct-1", record.order_id)
+        assert tuple(same) == journal_before
+        assert (entry.kind, entry.causation_id) == (JournalKind.ALARM, "report:9")
+        assert entry.payload == {
+            "alarm": "Overfill",
+            "message": str(alarm.value),
+            "event": "filled",
+            "fill": overfill.model_dump(mode="json"),
+        }
+        assert assert_replay_matches(store, {"acct-1"}) == 1
 
     def test_late_fill_after_cancel_is_recorded_and_status_kept(self, ledger: Ledger) -> None:
         record = recorded_order(ledger)

@@ -32,6 +32,7 @@ from orderdesk.venues.paper import (
     SyntheticFeed,
     apply_event,
 )
+from orderdesk.venues.paper.ids import session_id_base
 
 __all__ = ["LoopbackState"]
 
@@ -50,6 +51,9 @@ class LoopbackState:
         if known is None:
             self.journal.set_meta("fingerprint", fingerprint)
             self.journal.set_meta("started", datetime.now(UTC).isoformat())
+            # A new state file is a new venue session: its ids start above every earlier
+            # session's, so a ledger that traded with those never meets them again.
+            self.journal.set_meta("id_base", str(session_id_base()))
         elif known != fingerprint:
             raise ValueError("the state file was written for another configuration; use a new file")
         started = self.journal.meta("started")
@@ -62,6 +66,9 @@ class LoopbackState:
             seed=config.seed,
             client_id_scope=ClientIdScope.OPEN,
             name="loopback",
+            # A restart replays the same session: the same base gives the same ids. (A file
+            # written before bases were kept numbered from 1.)
+            id_base=int(self.journal.meta("id_base") or 0),
         )
         self.accounts_by_key = {}
         for account in config.accounts:

@@ -128,8 +128,10 @@ class Engine:
         seed: int,
         fees: FeeSchedule,
         latency: LatencyModel,
+        id_base: int,
     ) -> None:
         self.fees = fees
+        self.id_base = id_base
         self.latency = latency
         self._latent = latency != LatencyModel()  # no delays to draw: skip the calls
         self._clock = clock
@@ -139,7 +141,7 @@ class Engine:
         self._books = {symbol: SymbolBook(market) for symbol, market in self._markets.items()}
         self._accounts: dict[str, Account] = {}
         self._expiries: list[tuple[datetime, int, PaperOrder]] = []
-        self._trade_seq: dict[str, int] = dict.fromkeys(self._markets, 0)
+        self._trade_seq: dict[str, int] = dict.fromkeys(self._markets, id_base)
         self._fees_collected: dict[str, Decimal] = {}
         self._listeners: list[Callable[[], None]] = []
         self._now = clock.now()

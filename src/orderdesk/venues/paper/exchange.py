@@ -47,6 +47,7 @@ from orderdesk.ports import Clock
 from orderdesk.venues.paper.engine import HOUSE, Account, Engine, exact
 from orderdesk.venues.paper.faults import Faults
 from orderdesk.venues.paper.fees import DEFAULT_FEES, FeeSchedule
+from orderdesk.venues.paper.ids import session_id_base
 from orderdesk.venues.paper.latency import LatencyModel
 from orderdesk.venues.paper.matching import SymbolBook, Take
 from orderdesk.venues.paper.outbox import Entry
@@ -81,15 +82,25 @@ class PaperExchange(Engine):
         latency: LatencyModel | None = None,
         client_id_scope: ClientIdScope = ClientIdScope.OPEN,
         name: str = "paper",
+        id_base: int | None = None,
     ) -> None:
+        """``id_base``: order and trade ids count up from ``id_base + 1``. By default each
+        exchange takes a base of its own (:func:`~orderdesk.venues.paper.ids.session_id_base`),
+        so that the sessions one ledger records never share an id; pass ``0`` for ids from
+        1, as a test that names them does."""
         super().__init__(
-            markets, clock=clock, seed=seed, fees=fees, latency=latency or LatencyModel()
+            markets,
+            clock=clock,
+            seed=seed,
+            fees=fees,
+            latency=latency or LatencyModel(),
+            id_base=session_id_base() if id_base is None else id_base,
         )
         self.name = name
         self.client_id_scope = client_id_scope
         self._orders: dict[str, PaperOrder] = {}
         self._by_client: dict[tuple[str, str], PaperOrder] = {}
-        self._order_seq = 0
+        self._order_seq = self.id_base
 
     # -- accounts --------------------------------------------------------------------------
 
