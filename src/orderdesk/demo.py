@@ -19,6 +19,7 @@ from pathlib import Path
 from orderdesk.app import DEFAULT_MARKETS
 from orderdesk.broker import AsyncBroker, BrokerSettings
 from orderdesk.clocks import ManualClock
+from orderdesk.errors import IntegrityAlarm
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
 from orderdesk.model import Order, OrderType, Side, generate_group_id
@@ -45,6 +46,8 @@ class Session:
     cancels: int = 0
     simulated: timedelta = timedelta(0)
     interrupted: bool = False
+    alarms: list[IntegrityAlarm] = field(default_factory=list)
+    """Reports the ledger refused as contradicting it (each journaled on its order)."""
 
 
 def _order(rng: random.Random, now: datetime, mid: Decimal) -> Order:
@@ -157,7 +160,7 @@ def run_session(
     ledger = Ledger(open_store(str(ledger_path)), clock)
     broker = AsyncBroker(ledger, connect, clock=clock, market_data=market_data)
     broker.settings(account=account)
-    session = Session(account, ledger, ledger_path)
+    session = Session(account, ledger, ledger_path, alarms=broker.alarms)
     wiring = _Wiring(broker, connector, replay, clock, market_data)
     asyncio.run(
         _trade(session, wiring, seconds=minutes * 60, seed=seed, progress=progress, stop=stop)

@@ -44,7 +44,7 @@ from pydantic import ValidationError
 from orderdesk.app import DEFAULT_MARKETS
 from orderdesk.broker import AsyncBroker, BrokerSettings
 from orderdesk.clocks import ManualClock
-from orderdesk.errors import PreTradeRejected
+from orderdesk.errors import IntegrityAlarm, PreTradeRejected
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
 from orderdesk.model import Market, Order, OrderType, Side, TimeInForce, generate_group_id
@@ -282,6 +282,10 @@ class PaperRun:
     start: datetime | None = None
     end: datetime | None = None
     interrupted: bool = False
+    alarms: list[IntegrityAlarm] = field(default_factory=list)
+    """Reports the ledger refused as contradicting it (each journaled on its order)."""
+    exchange: PaperExchange | None = None
+    """The paper venue as the run left it: its books, balances and fills."""
 
 
 @dataclass
@@ -447,7 +451,7 @@ def run_paper(
     ledger = Ledger(open_store(ledger_url), clock)
     broker = AsyncBroker(ledger, connect, clock=clock, market_data=market_data)
     broker.settings(account=account)
-    run = PaperRun(account, ledger, start=start)
+    run = PaperRun(account, ledger, start=start, alarms=broker.alarms, exchange=exchange)
     desk = _Desk(broker, connector, Replay(exchange, clock, events), clock, exchange, run)
     asyncio.run(_drive(desk, events, orders, strategy, _Options(step, speed, progress, stop)))
     return run

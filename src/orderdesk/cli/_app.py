@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -15,11 +15,12 @@ from rich.console import Console
 
 from orderdesk.cli.config import Config, ConfigError, load_config
 from orderdesk.clocks import SystemClock
-from orderdesk.errors import NotFound, SchemaVersionError, StoreError
+from orderdesk.errors import IntegrityAlarm, NotFound, SchemaVersionError, StoreError
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
 
 __all__ = [
+    "ALARMED",
     "EXIT_CODES",
     "INTERRUPTED",
     "AccountOption",
@@ -30,6 +31,7 @@ __all__ = [
     "config",
     "console",
     "db_app",
+    "exit_if_alarmed",
     "fail",
     "open_ledger",
     "paper_app",
@@ -39,6 +41,7 @@ __all__ = [
 ]
 
 INTERRUPTED = 130
+ALARMED = 8
 
 EXIT_CODES = {
     0: "done",
@@ -51,6 +54,9 @@ EXIT_CODES = {
     5: "the venue cannot be reached, refused the credentials, or its answer is not known "
     "yet (`orderdesk reconcile` settles it)",
     6: "the venue rejected the order (recorded as REJECTED, with its reason)",
+    ALARMED: "an integrity alarm: the venue reported something that contradicts the "
+    "ledger (an overfill, a trade id with other figures, another venue order id); the "
+    "ledger changed nothing and journaled the alarm on the order, named on stderr",
     INTERRUPTED: "interrupted (Ctrl-C); every recorded order is consistent and "
     "`orderdesk reconcile` settles one still in flight",
 }
@@ -94,6 +100,16 @@ def fail(code: int, message: str, hint: str = "") -> NoReturn:
     text = f"orderdesk: {' '.join(message.split())}" + (f" ({hint})" if hint else "")
     typer.echo(text, err=True)
     raise typer.Exit(code)
+
+
+def exit_if_alarmed(alarms: Sequence[IntegrityAlarm]) -> None:
+    """Name every integrity alarm on stderr, one line each, and exit 8 if there was one."""
+    for alarm in alarms:
+        typer.echo(f"orderdesk: integrity alarm: {alarm}", err=True)
+    if alarms:
+        order_id = getattr(alarms[0], "order_id", None)
+        hint = f"`orderdesk trace {order_id}` shows it" if order_id else ""
+        fail(ALARMED, f"{len(alarms)} venue report(s) refused as contradicting the ledger", hint)
 
 
 def shown(url: str) -> str:

@@ -20,6 +20,7 @@ from orderdesk.cli._app import (
     app,
     config,
     console,
+    exit_if_alarmed,
     fail,
     paper_app,
     shown,
@@ -75,6 +76,7 @@ def demo(
     drawn = chart(executions(session.ledger, session.account), chart_path)
     where = f", chart [cyan]{chart_path.resolve()}[/]" if drawn else ""
     out.print(f"\nFiles: ledger [cyan]{db.resolve()}[/] (account {session.account}){where}")
+    exit_if_alarmed(session.alarms)
     if session.interrupted:
         out.print("Interrupted: the session stopped early; every order it sent is recorded.")
         raise typer.Exit(INTERRUPTED)
@@ -199,6 +201,7 @@ def paper_run(
         if len(run.refused) > 10:
             out.print(f"... and {len(run.refused) - 10} more refused by the pre-trade checks")
         out.print(f"\nLedger [cyan]{shown(settings.db)}[/], account {run.account}")
+    exit_if_alarmed(run.alarms)
     if run.interrupted:
         if not as_json:
             out.print("Interrupted: the replay stopped early; every order it sent is recorded.")

@@ -27,6 +27,7 @@ from orderdesk.cli._app import (
     app,
     config,
     console,
+    exit_if_alarmed,
     fail,
     known_order,
     open_ledger,
@@ -87,7 +88,7 @@ def _run(settings: Config, work: Callable[[AsyncBroker], Coroutine[Any, Any, _T]
 
     where = settings.venue + (f" at {settings.venue_url}" if settings.venue_url else "")
     try:
-        return asyncio.run(session())
+        result = asyncio.run(session())
     except PreTradeRejected as error:
         fail(2, f"refused before sending: {error}", "nothing was recorded or sent")
     except VenueError as error:
@@ -95,6 +96,8 @@ def _run(settings: Config, work: Callable[[AsyncBroker], Coroutine[Any, Any, _T]
     except KeyboardInterrupt:
         fail(INTERRUPTED, "interrupted", "the ledger is consistent; `orderdesk reconcile` "
              "settles an order still in flight")  # fmt: skip
+    exit_if_alarmed(broker.alarms)
+    return result
 
 
 def _show(record: OrderRecord, as_json: bool) -> None:

@@ -272,7 +272,10 @@ class Ledger:
         try:
             return self._atomically(work)
         except IntegrityAlarm as alarm:
-            self._record_alarm(account, order_id, event, alarm, causation_id, correlation_id)
+            self._record_alarm(
+                account, order_id, event, alarm, causation_id=causation_id,
+                correlation_id=correlation_id,
+            )  # fmt: skip
             raise
 
     def _record_alarm(
@@ -281,6 +284,7 @@ class Ledger:
         order_id: str,
         event: OrderEvent,
         alarm: IntegrityAlarm,
+        *,
         causation_id: str | None,
         correlation_id: str | None,
     ) -> None:
