@@ -129,6 +129,16 @@ async def _trade(
             break
 
 
+def _new_account(ledger: Ledger, name: str) -> str:
+    """Return ``name``, or ``name-2``, ``name-3``... if the ledger already holds its orders
+    (two sessions begun within one second): each session trades in an account of its own."""
+    candidate, number = name, 1
+    while ledger.load(candidate, limit=1).records:
+        number += 1
+        candidate = f"{name}-{number}"
+    return candidate
+
+
 def run_session(
     ledger_path: Path,
     *,
@@ -145,8 +155,9 @@ def run_session(
     if minutes < 1:
         raise ValueError("a session lasts at least 1 minute")
     clock = ManualClock(START)
+    ledger = Ledger(open_store(str(ledger_path)), clock)
+    account = _new_account(ledger, f"demo-{seed}-{datetime.now(UTC):%Y%m%d%H%M%S}")
     exchange = PaperExchange([MARKET], clock=clock, seed=seed)
-    account = f"demo-{seed}-{datetime.now(UTC):%Y%m%d%H%M%S}"
     exchange.open_account(account, {"USDT": Decimal(1_000_000), "BTC": Decimal(10)})
     feed = SyntheticFeed(MARKET, seed=seed, start=START, mid=MID, level_steps=(100, 3000))
     replay = Replay(exchange, clock, feed.events(minutes * 600 + 10))
@@ -157,7 +168,6 @@ def run_session(
         return connector
 
     market_data = PaperMarketData(exchange)
-    ledger = Ledger(open_store(str(ledger_path)), clock)
     broker = AsyncBroker(ledger, connect, clock=clock, market_data=market_data)
     broker.settings(account=account)
     session = Session(account, ledger, ledger_path, alarms=broker.alarms)
