@@ -187,7 +187,8 @@ class Ledger:
 
         Its group must be recorded in ``account``, or be given as ``group``: then it is
         recorded first, in the same transaction, if it is not recorded yet. The client
-        order id is unique per venue (:class:`~orderdesk.errors.IntegrityError` otherwise).
+        order id is unique per account and venue (:class:`~orderdesk.errors.IntegrityError`
+        otherwise).
         """
         arrival = None if arrival_price is None else parse_positive(arrival_price)
         if group is not None and (
