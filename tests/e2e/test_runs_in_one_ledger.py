@@ -27,8 +27,7 @@ def _counts(ledger: Ledger, account: str) -> tuple[Counter[str], int, int]:
     records = list(ledger.load_all(account))
     statuses = Counter(r.order.status.value for r in records)
     unfilled_markets = sum(
-        r.order.order_type.value == "MARKET" and r.order.status.value != "FILLED"
-        for r in records
+        r.order.order_type.value == "MARKET" and r.order.status.value != "FILLED" for r in records
     )
     return statuses, unfilled_markets, sum(r.fill_count for r in records)
 
