@@ -55,8 +55,9 @@ EXIT_CODES = {
     "yet (`orderdesk reconcile` settles it)",
     6: "the venue rejected the order (recorded as REJECTED, with its reason)",
     ALARMED: "an integrity alarm: the venue reported something that contradicts the "
-    "ledger (an overfill, a trade id with other figures, another venue order id); the "
-    "ledger changed nothing and journaled the alarm on the order, named on stderr",
+    "ledger (an overfill, a trade id with other figures, another venue order id); nothing "
+    "was changed, the alarm is journaled on the order, and stderr names the order and the "
+    "trade id",
     INTERRUPTED: "interrupted (Ctrl-C); every recorded order is consistent and "
     "`orderdesk reconcile` settles one still in flight",
 }
