@@ -68,7 +68,8 @@ class LoopbackState:
             self.exchange.open_account(
                 account.name, account.deposits, tier=account.tier, faults=account.faults
             )
-            self.accounts_by_key[account.api_key.reveal()] = account
+            if account.api_key is not None and account.secret is not None:
+                self.accounts_by_key[account.api_key.reveal()] = account
         self._feed = self._events()
         self._pending: MarketEvent | None = None
         for at, kind, name, payload in self.journal.commands():
