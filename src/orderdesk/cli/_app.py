@@ -16,7 +16,7 @@ from rich.console import Console
 from orderdesk.cli.config import Config, ConfigError, load_config
 from orderdesk.clocks import SystemClock
 from orderdesk.errors import NotFound, SchemaVersionError, StoreError
-from orderdesk.ledger import Ledger
+from orderdesk.ledger import Journal, Ledger
 from orderdesk.ledger.stores import open_store
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "fail",
     "open_ledger",
     "paper_app",
+    "reading_account",
     "require_account",
     "shown",
     "venue_app",
@@ -82,7 +83,8 @@ AccountOption = Annotated[
     str | None,
     typer.Option(
         "--account",
-        help="whose orders [env ORDERDESK_ACCOUNT, orderdesk.toml account]",
+        help="whose orders [env ORDERDESK_ACCOUNT, orderdesk.toml account; reading "
+        "commands default to the ledger's latest]",
         show_default=False,
     ),
 ]
@@ -127,6 +129,25 @@ def require_account(settings: Config) -> str:
         fail(2, "no account given", "pass --account, set ORDERDESK_ACCOUNT or account in "
              "orderdesk.toml")  # fmt: skip
     return settings.account
+
+
+def reading_account(settings: Config, ledger: Ledger) -> str:
+    """The account a reading command shows: the configured one, else the ledger's latest.
+
+    Without ``--account``, ``ORDERDESK_ACCOUNT`` or ``account`` in ``orderdesk.toml``, the
+    account that last wrote to the ledger (the latest demo or paper run, say) is read, and a
+    one-line notice on stderr names it; an empty ledger exits 2 as :func:`require_account`.
+    """
+    if settings.account is not None:
+        return settings.account
+    latest = Journal(ledger.store).latest()
+    if latest is None:
+        return require_account(settings)
+    typer.echo(
+        f"orderdesk: account {latest.account} (the ledger's latest; --account to choose)",
+        err=True,
+    )
+    return latest.account
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from orderdesk.cli._app import (
     fail,
     known_order,
     open_ledger,
-    require_account,
+    reading_account,
 )
 from orderdesk.cli.render import chart, record_json
 from orderdesk.ledger import Journal
@@ -48,12 +48,12 @@ def orders(
 ) -> None:
     """List an account's orders, oldest first (the seed's ``load``)."""
     settings = config(db=db, account=account)
-    who = require_account(settings)
     try:
         statuses = status_filter(status)
     except ValueError as error:
         fail(2, str(error))
     ledger = open_ledger(settings.db)
+    who = reading_account(settings, ledger)
     start = None if since is None else (since if since.tzinfo else since.replace(tzinfo=UTC))
     query = OrderQuery(statuses=statuses, symbol=symbol, since=start)
     records = list(ledger.load_all(who, query))
@@ -82,8 +82,8 @@ def fills(
 ) -> None:
     """Show an order's fills."""
     settings = config(db=db, account=account)
-    who = require_account(settings)
     ledger = open_ledger(settings.db)
+    who = reading_account(settings, ledger)
     with known_order(order_id, who):
         found = ledger.fills(who, order_id)
     if as_json:
@@ -108,8 +108,8 @@ def trace(
 ) -> None:
     """Show an order's causality chain: plan, group, the order, every event and fill."""
     settings = config(db=db, account=account)
-    who = require_account(settings)
     ledger = open_ledger(settings.db)
+    who = reading_account(settings, ledger)
     with known_order(order_id, who):
         chain = Journal(ledger.store).trace(who, order_id)
     entries = [
@@ -151,22 +151,24 @@ def stats(
 ) -> None:
     """Show execution quality: slippage, time to fill and outcome rates."""
     settings = config(db=db, account=account)
-    who = require_account(settings)
     group_by = [name.strip() for name in by.split(",") if name.strip()]
     try:
         span = None if window is None else parse_window(window)
     except ValueError as error:
         fail(2, str(error))
     ledger = open_ledger(settings.db)
+    who = reading_account(settings, ledger)
     start = None if span is None else datetime.now(UTC) - span
     try:
         result = report(executions(ledger, who, start=start), group_by=group_by)
     except ValueError as error:
         fail(2, str(error))
-    if plot is not None:
-        chart(executions(ledger, who, start=start), plot)
+    drawn = plot is not None and chart(executions(ledger, who, start=start), plot)
     if as_json:
         typer.echo(result.to_json())
+        if drawn:
+            assert plot is not None
+            typer.echo(f"orderdesk: chart written to {plot.resolve()}", err=True)
         return
     table = Table(
         *group_by, "orders", "fill rate", "slippage mean bps", "p90 bps", "time to fill p50 s"
@@ -179,4 +181,8 @@ def stats(
             "-" if figures.slippage_p90_bps is None else f"{figures.slippage_p90_bps:.3f}",
             "-" if figures.fill_time_p50_s is None else f"{figures.fill_time_p50_s:.1f}",
         )  # fmt: skip
-    console().print(table)
+    out = console()
+    out.print(table)
+    if drawn:
+        assert plot is not None
+        out.print(f"Chart written to [cyan]{plot.resolve()}[/]")
