@@ -22,6 +22,7 @@ from orderdesk.ledger.stores import open_store
 __all__ = [
     "EXIT_CODES",
     "INTERRUPTED",
+    "STILL_WORKING",
     "AccountOption",
     "DbOption",
     "JsonOption",
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 INTERRUPTED = 130
+STILL_WORKING = 7
 
 EXIT_CODES = {
     0: "done",
@@ -51,7 +53,9 @@ EXIT_CODES = {
     "upgrade first or one newer than this orderdesk)",
     5: "the venue cannot be reached, refused the credentials, or its answer is not known "
     "yet (`orderdesk reconcile` settles it)",
-    6: "the venue rejected the order (recorded as REJECTED, with its reason)",
+    6: "the venue rejected the order (recorded as REJECTED; its code and reason are shown)",
+    STILL_WORKING: "`submit --wait N` ran out while the order still works at the venue (it stays "
+    "recorded and working; follow it with `orderdesk orders` or `orderdesk cancel` it)",
     INTERRUPTED: "interrupted (Ctrl-C); every recorded order is consistent and "
     "`orderdesk reconcile` settles one still in flight",
 }

@@ -325,6 +325,7 @@ _ORDER_KEYS = (
     "quantity",
     "price",
     "stopPrice",
+    "goodTillDate",
     "newClientOrderId",
 )
 

@@ -172,9 +172,7 @@ def load_config(source: str | Path | Mapping[str, Any]) -> LoopbackConfig:
             deposits={k: Decimal(v) for k, v in a["deposits"].items()},
             tier=a.get("tier"),
             faults=_faults(a.get("faults", {})),
-            unset=tuple(
-                name for name in (_env_name(a["api_key"]), _env_name(a["secret"])) if name
-            ),
+            unset=tuple(name for name in (_env_name(a["api_key"]), _env_name(a["secret"])) if name),
         )
         for a in raw["accounts"]
     )
