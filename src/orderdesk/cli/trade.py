@@ -157,6 +157,8 @@ def _show(record: OrderRecord, as_json: bool, submitted: _Submitted | None = Non
     why = None if submitted is None else submitted.rejection
     columns = ["order", "side", "type", "qty", "price", "status", "filled", "client id"]
     table = Table(*columns, *(["reason"] if why is not None else []))
+    for column in (table.columns[0], table.columns[7]):  # ids are copied: never cut them
+        column.no_wrap, column.min_width = True, len(record.client_order_id or order.order_id)
     table.add_row(
         order.order_id, order.side.value, order.order_type.value, decimal_text(order.quantity),
         "" if order.price is None else decimal_text(order.price), order.status.value,
