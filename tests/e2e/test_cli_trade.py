@@ -215,9 +215,10 @@ def test_an_order_the_venue_rejects_is_recorded_rejected_and_exits_6(
     assert result.exit_code == 6, result.output
     shown = json.loads(result.stdout)
     assert (shown["status"], shown["outcome"]) == ("REJECTED", "rejected")
-    assert shown["rejection"] == {"code": "BELOW_MIN_NOTIONAL", "reason": "filter failure: BELOW_MIN_NOTIONAL"}
+    why = "filter failure: BELOW_MIN_NOTIONAL"
+    assert shown["rejection"] == {"code": "BELOW_MIN_NOTIONAL", "reason": why}
     assert result.stderr == (
-        f"orderdesk: the venue rejected {shown['order_id']}: BELOW_MIN_NOTIONAL: filter failure: BELOW_MIN_NOTIONAL "
+        f"orderdesk: the venue rejected {shown['order_id']}: BELOW_MIN_NOTIONAL: {why} "
         "(recorded as REJECTED)\n"
     )
     trace = Journal(Ledger(open_store(str(db)), clock).store).trace("alice", shown["order_id"])

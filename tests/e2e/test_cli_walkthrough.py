@@ -146,8 +146,9 @@ def test_the_latest_run_is_the_default_and_an_empty_ledger_asks_for_an_account(
         f"2025-12-01T16:00:{s:02d}Z,BTC_USDT,94999.00,5,95001.00,5" for s in range(5)
     ]
     (tmp_path / "quotes.csv").write_text("\n".join(rows) + "\n")
-    orders = "time,symbol,side,order_type,quantity,price\n2025-12-01T16:00:01Z,BTC_USDT,BUY,LIMIT,0.01,90000.00\n"
-    (tmp_path / "orders.csv").write_text(orders)
+    orders = ["time,symbol,side,order_type,quantity,price",
+              "2025-12-01T16:00:01Z,BTC_USDT,BUY,LIMIT,0.01,90000.00"]  # fmt: skip
+    (tmp_path / "orders.csv").write_text("\n".join(orders) + "\n")
     paper = invoke("paper", "run", "--feed", "quotes.csv", "--orders", "orders.csv",
                    "--account", "latest-run", "--json")  # fmt: skip
     assert paper.exit_code == 0, paper.output

@@ -65,7 +65,7 @@ def test_latest_on_postgres(count: int, pg_schema: tuple[str, str]) -> None:
 def _check(store: Store, count: int) -> None:
     _fill(store, count)
     counting = Counting(store)
-    latest = Journal(counting).latest()  # type: ignore[arg-type]
+    latest = Journal(counting).latest()
     entries = list(Journal(store).entries())
     assert len(entries) == count
     if count == 0:
