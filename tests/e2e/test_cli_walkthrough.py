@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -39,7 +40,7 @@ def invoke(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
 
 
 def _serve(directory: Path, env: Mapping[str, str]) -> subprocess.Popen[str]:
-    base = {"PATH": str(Path(sys.executable).parent), "HOME": str(directory)}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
     return subprocess.Popen(
         [sys.executable, "-m", "orderdesk", "venue", "serve", "--config",
          "examples/loopback-venue.json", "--state", "venue.db", "--port", "0"],
