@@ -26,6 +26,7 @@ __all__ = [
     "AccountOption",
     "DbOption",
     "JsonOption",
+    "ReadingAccountOption",
     "StopFlag",
     "app",
     "config",
@@ -87,8 +88,16 @@ AccountOption = Annotated[
     str | None,
     typer.Option(
         "--account",
-        help="whose orders [env ORDERDESK_ACCOUNT, orderdesk.toml account; reading "
-        "commands default to the ledger's latest]",
+        help="whose orders [env ORDERDESK_ACCOUNT, orderdesk.toml account]",
+        show_default=False,
+    ),
+]
+ReadingAccountOption = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="whose orders [env ORDERDESK_ACCOUNT, orderdesk.toml account; default: the "
+        "ledger's latest, the account that wrote to it last]",
         show_default=False,
     ),
 ]

@@ -11,9 +11,9 @@ import typer
 from rich.table import Table
 
 from orderdesk.cli._app import (
-    AccountOption,
     DbOption,
     JsonOption,
+    ReadingAccountOption,
     app,
     config,
     console,
@@ -35,7 +35,7 @@ __all__ = ["fills", "orders", "stats", "trace"]
 @app.command(epilog="Example: orderdesk orders --account alice --status OPEN --json")
 def orders(
     *,
-    account: AccountOption = None,
+    account: ReadingAccountOption = None,
     db: DbOption = None,
     status: Annotated[
         str | None, typer.Option(help="a status, or OPEN (working) / CLOSED (finished)")
@@ -76,7 +76,7 @@ def orders(
 @app.command(epilog="Example: orderdesk fills ORD_20251201_150000_a1b2c3d4 --account alice")
 def fills(
     order_id: str,
-    account: AccountOption = None,
+    account: ReadingAccountOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -102,7 +102,7 @@ def fills(
 @app.command(epilog="Example: orderdesk trace ORD_20251201_150000_a1b2c3d4 --account alice")
 def trace(
     order_id: str,
-    account: AccountOption = None,
+    account: ReadingAccountOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -140,7 +140,7 @@ def trace(
 @app.command(epilog="Example: orderdesk stats --account alice --window 1h --by symbol,order_type")
 def stats(
     *,
-    account: AccountOption = None,
+    account: ReadingAccountOption = None,
     db: DbOption = None,
     window: Annotated[str | None, typer.Option(help="the last 90s, 15m, 1h or 7d")] = None,
     by: Annotated[
