@@ -213,8 +213,14 @@ def test_an_order_the_venue_rejects_is_recorded_rejected_and_exits_6(
         ],
     )
     assert result.exit_code == 6, result.output
-    shown = json.loads(result.output)
-    assert shown["status"] == "REJECTED"
+    shown = json.loads(result.stdout)
+    assert (shown["status"], shown["outcome"]) == ("REJECTED", "rejected")
+    why = "filter failure: BELOW_MIN_NOTIONAL"
+    assert shown["rejection"] == {"code": "BELOW_MIN_NOTIONAL", "reason": why}
+    assert result.stderr == (
+        f"orderdesk: the venue rejected {shown['order_id']}: BELOW_MIN_NOTIONAL: {why} "
+        "(recorded as REJECTED)\n"
+    )
     trace = Journal(Ledger(open_store(str(db)), clock).store).trace("alice", shown["order_id"])
     assert trace.entries[-1].payload["code"] == "BELOW_MIN_NOTIONAL"
 
@@ -230,9 +236,12 @@ def test_wait_follows_the_order_until_it_fills(desk: Desk) -> None:
     assert done.exit_code == 0, done.output
     shown = json.loads(done.output)
     assert (shown["status"], shown["filled_quantity"]) == ("FILLED", "0.01")
-    resting = json.loads(desk.run("submit", SYMBOL, "BUY", "0.01", "--limit", "90000", "--wait",
-                                  "1", "--json").output)  # fmt: skip
-    assert resting["status"] == "OPEN"
+    assert shown["outcome"] == "done"
+    ran_out = desk.run("submit", SYMBOL, "BUY", "0.01", "--limit", "90000", "--wait", "1",
+                       "--json")  # fmt: skip
+    assert ran_out.exit_code == 7, ran_out.output
+    resting = json.loads(ran_out.stdout)
+    assert (resting["status"], resting["outcome"]) == ("OPEN", "still_working")
 
 
 def test_the_command_trades_through_ccxt_binance_too(desk: Desk) -> None:

@@ -398,7 +398,9 @@ def test_the_example_config_loads_its_keys_from_the_environment(
     config = load_config(path)
 
     assert [m.symbol for m in config.markets] == ["BTC_USDT", "ETH_USDT"]
-    assert config.accounts[0].secret.reveal() == "value-of-paper_secret"
+    secret = config.accounts[0].secret
+    assert secret is not None
+    assert secret.reveal() == "value-of-paper_secret"
     assert config.accounts[1].faults.not_found_lag == timedelta(seconds=5)
     assert "value-of" not in repr(config)
 

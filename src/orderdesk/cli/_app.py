@@ -16,16 +16,18 @@ from rich.console import Console
 from orderdesk.cli.config import Config, ConfigError, load_config
 from orderdesk.clocks import SystemClock
 from orderdesk.errors import IntegrityAlarm, NotFound, SchemaVersionError, StoreError
-from orderdesk.ledger import Ledger
+from orderdesk.ledger import Journal, Ledger
 from orderdesk.ledger.stores import open_store
 
 __all__ = [
     "ALARMED",
     "EXIT_CODES",
     "INTERRUPTED",
+    "STILL_WORKING",
     "AccountOption",
     "DbOption",
     "JsonOption",
+    "ReadingAccountOption",
     "StopFlag",
     "app",
     "config",
@@ -35,12 +37,14 @@ __all__ = [
     "fail",
     "open_ledger",
     "paper_app",
+    "reading_account",
     "require_account",
     "shown",
     "venue_app",
 ]
 
 INTERRUPTED = 130
+STILL_WORKING = 7
 ALARMED = 8
 
 EXIT_CODES = {
@@ -53,7 +57,9 @@ EXIT_CODES = {
     "upgrade first or one newer than this orderdesk)",
     5: "the venue cannot be reached, refused the credentials, or its answer is not known "
     "yet (`orderdesk reconcile` settles it)",
-    6: "the venue rejected the order (recorded as REJECTED, with its reason)",
+    6: "the venue rejected the order (recorded as REJECTED; its code and reason are shown)",
+    STILL_WORKING: "`submit --wait N` ran out while the order still works at the venue (it stays "
+    "recorded and working; follow it with `orderdesk orders` or `orderdesk cancel` it)",
     ALARMED: "an integrity alarm: the venue reported something that contradicts the "
     "ledger (an overfill, a trade id with other figures, another venue order id); nothing "
     "was changed, the alarm is journaled on the order, and stderr names the order and the "
@@ -90,6 +96,15 @@ AccountOption = Annotated[
     typer.Option(
         "--account",
         help="whose orders [env ORDERDESK_ACCOUNT, orderdesk.toml account]",
+        show_default=False,
+    ),
+]
+ReadingAccountOption = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="whose orders [env ORDERDESK_ACCOUNT, orderdesk.toml account; default: the "
+        "ledger's latest, the account that wrote to it last]",
         show_default=False,
     ),
 ]
@@ -144,6 +159,25 @@ def require_account(settings: Config) -> str:
         fail(2, "no account given", "pass --account, set ORDERDESK_ACCOUNT or account in "
              "orderdesk.toml")  # fmt: skip
     return settings.account
+
+
+def reading_account(settings: Config, ledger: Ledger) -> str:
+    """The account a reading command shows: the configured one, else the ledger's latest.
+
+    Without ``--account``, ``ORDERDESK_ACCOUNT`` or ``account`` in ``orderdesk.toml``, the
+    account that last wrote to the ledger (the latest demo or paper run, say) is read, and a
+    one-line notice on stderr names it; an empty ledger exits 2 as :func:`require_account`.
+    """
+    if settings.account is not None:
+        return settings.account
+    latest = Journal(ledger.store).latest()
+    if latest is None:
+        return require_account(settings)
+    typer.echo(
+        f"orderdesk: account {latest.account} (the ledger's latest; --account to choose)",
+        err=True,
+    )
+    return latest.account
 
 
 @contextmanager

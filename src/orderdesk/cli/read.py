@@ -11,16 +11,16 @@ import typer
 from rich.table import Table
 
 from orderdesk.cli._app import (
-    AccountOption,
     DbOption,
     JsonOption,
+    ReadingAccountOption,
     app,
     config,
     console,
     fail,
     known_order,
     open_ledger,
-    require_account,
+    reading_account,
 )
 from orderdesk.cli.render import chart, record_json
 from orderdesk.ledger import Journal
@@ -35,7 +35,7 @@ __all__ = ["fills", "orders", "stats", "trace"]
 @app.command(epilog="Example: orderdesk orders --account alice --status OPEN --json")
 def orders(
     *,
-    account: AccountOption = None,
+    account: ReadingAccountOption = None,
     db: DbOption = None,
     status: Annotated[
         str | None, typer.Option(help="a status, or OPEN (working) / CLOSED (finished)")
@@ -48,12 +48,12 @@ def orders(
 ) -> None:
     """List an account's orders, oldest first (the seed's ``load``)."""
     settings = config(db=db, account=account)
-    who = require_account(settings)
     try:
         statuses = status_filter(status)
     except ValueError as error:
         fail(2, str(error))
     ledger = open_ledger(settings.db)
+    who = reading_account(settings, ledger)
     start = None if since is None else (since if since.tzinfo else since.replace(tzinfo=UTC))
     query = OrderQuery(statuses=statuses, symbol=symbol, since=start)
     records = list(ledger.load_all(who, query))
@@ -76,14 +76,14 @@ def orders(
 @app.command(epilog="Example: orderdesk fills ORD_20251201_150000_a1b2c3d4 --account alice")
 def fills(
     order_id: str,
-    account: AccountOption = None,
+    account: ReadingAccountOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show an order's fills."""
     settings = config(db=db, account=account)
-    who = require_account(settings)
     ledger = open_ledger(settings.db)
+    who = reading_account(settings, ledger)
     with known_order(order_id, who):
         found = ledger.fills(who, order_id)
     if as_json:
@@ -102,14 +102,14 @@ def fills(
 @app.command(epilog="Example: orderdesk trace ORD_20251201_150000_a1b2c3d4 --account alice")
 def trace(
     order_id: str,
-    account: AccountOption = None,
+    account: ReadingAccountOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show an order's causality chain: plan, group, the order, every event and fill."""
     settings = config(db=db, account=account)
-    who = require_account(settings)
     ledger = open_ledger(settings.db)
+    who = reading_account(settings, ledger)
     with known_order(order_id, who):
         chain = Journal(ledger.store).trace(who, order_id)
     entries = [
@@ -140,7 +140,7 @@ def trace(
 @app.command(epilog="Example: orderdesk stats --account alice --window 1h --by symbol,order_type")
 def stats(
     *,
-    account: AccountOption = None,
+    account: ReadingAccountOption = None,
     db: DbOption = None,
     window: Annotated[str | None, typer.Option(help="the last 90s, 15m, 1h or 7d")] = None,
     by: Annotated[
@@ -151,22 +151,24 @@ def stats(
 ) -> None:
     """Show execution quality: slippage, time to fill and outcome rates."""
     settings = config(db=db, account=account)
-    who = require_account(settings)
     group_by = [name.strip() for name in by.split(",") if name.strip()]
     try:
         span = None if window is None else parse_window(window)
     except ValueError as error:
         fail(2, str(error))
     ledger = open_ledger(settings.db)
+    who = reading_account(settings, ledger)
     start = None if span is None else datetime.now(UTC) - span
     try:
         result = report(executions(ledger, who, start=start), group_by=group_by)
     except ValueError as error:
         fail(2, str(error))
-    if plot is not None:
-        chart(executions(ledger, who, start=start), plot)
+    drawn = plot is not None and chart(executions(ledger, who, start=start), plot)
     if as_json:
         typer.echo(result.to_json())
+        if drawn:
+            assert plot is not None
+            typer.echo(f"orderdesk: chart written to {plot.resolve()}", err=True)
         return
     table = Table(
         *group_by, "orders", "fill rate", "slippage mean bps", "p90 bps", "time to fill p50 s"
@@ -179,4 +181,8 @@ def stats(
             "-" if figures.slippage_p90_bps is None else f"{figures.slippage_p90_bps:.3f}",
             "-" if figures.fill_time_p50_s is None else f"{figures.fill_time_p50_s:.1f}",
         )  # fmt: skip
-    console().print(table)
+    out = console()
+    out.print(table)
+    if drawn:
+        assert plot is not None
+        out.print(f"Chart written to [cyan]{plot.resolve()}[/]")

@@ -76,6 +76,11 @@ def demo(
     drawn = chart(executions(session.ledger, session.account), chart_path)
     where = f", chart [cyan]{chart_path.resolve()}[/]" if drawn else ""
     out.print(f"\nFiles: ledger [cyan]{db.resolve()}[/] (account {session.account}){where}")
+    on_db = "" if db == Path("orderdesk.db") else f" --db {db}"
+    out.print(
+        f"Next: orderdesk orders{on_db} --status CLOSED, orderdesk stats{on_db} and "
+        f"orderdesk trace{on_db} ORD_... read this account, the ledger's latest."
+    )
     exit_if_alarmed(session.alarms)
     if session.interrupted:
         out.print("Interrupted: the session stopped early; every order it sent is recorded.")

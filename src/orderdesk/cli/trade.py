@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
@@ -19,8 +20,10 @@ from rich.table import Table
 
 from orderdesk.app import live_broker, live_connector
 from orderdesk.broker import AsyncBroker
+from orderdesk.broker.core import NOT_SENT_CODE
 from orderdesk.cli._app import (
     INTERRUPTED,
+    STILL_WORKING,
     AccountOption,
     DbOption,
     JsonOption,
@@ -45,7 +48,7 @@ from orderdesk.model import (
     decimal_text,
     generate_group_id,
 )
-from orderdesk.model.records import OrderRecord, SubmitState
+from orderdesk.model.records import JournalKind, OrderRecord, SubmitState
 
 __all__ = ["cancel", "reconcile", "submit"]
 
@@ -100,29 +103,92 @@ def _run(settings: Config, work: Callable[[AsyncBroker], Coroutine[Any, Any, _T]
     return result
 
 
-def _show(record: OrderRecord, as_json: bool) -> None:
+@dataclass(frozen=True)
+class _Rejection:
+    """Why an order ended REJECTED: the code and reason its ``rejected`` entry records."""
+
+    code: str | None
+    reason: str
+
+    @classmethod
+    async def of(cls, broker: AsyncBroker, record: OrderRecord) -> _Rejection | None:
+        if record.order.status is not OrderStatus.REJECTED:
+            return None
+        chain = await broker.trace(record.order_id)
+        found = [e for e in chain.entries if e.kind is JournalKind.REJECTED]
+        if not found:
+            return cls(None, "no reason recorded")
+        payload = found[-1].payload
+        return cls(payload.get("code"), str(payload.get("reason") or "no reason given"))
+
+    def text(self) -> str:
+        return f"{self.code}: {self.reason}" if self.code else self.reason
+
+
+@dataclass(frozen=True)
+class _Submitted:
+    """What ``submit`` shows: the record, why it was rejected, whether --wait ran out."""
+
+    record: OrderRecord
+    rejection: _Rejection | None = None
+    wait: float = 0.0
+
+    @property
+    def outcome(self) -> str:
+        """``rejected``, ``not_sent``, ``in_doubt``, ``still_working`` (--wait ran out) or
+        ``done`` (the venue answered; with --wait, the order finished)."""
+        if self.rejection is not None:
+            return "not_sent" if self.rejection.code == NOT_SENT_CODE else "rejected"
+        if self.record.submit_state is SubmitState.IN_DOUBT:
+            return "in_doubt"
+        if self.wait and not self.record.order.status.is_terminal:
+            return "still_working"
+        return "done"
+
+
+def _show(record: OrderRecord, as_json: bool, submitted: _Submitted | None = None) -> None:
     if as_json:
-        typer.echo(json.dumps(record_json(record), indent=2))
+        shown: dict[str, object] = record_json(record)
+        if submitted is not None:
+            shown["outcome"] = submitted.outcome
+            refused = submitted.rejection
+            if refused is not None:
+                shown["rejection"] = {"code": refused.code, "reason": refused.reason}
+        typer.echo(json.dumps(shown, indent=2))
         return
     order = record.order
-    table = Table("order", "side", "type", "qty", "price", "status", "filled", "client id")
+    why = None if submitted is None else submitted.rejection
+    columns = ["order", "side", "type", "qty", "price", "status", "filled", "client id"]
+    table = Table(*columns, *(["reason"] if why is not None else []))
+    for column in (table.columns[0], table.columns[7]):  # ids are copied: never cut them
+        column.no_wrap, column.min_width = True, len(record.client_order_id or order.order_id)
     table.add_row(
         order.order_id, order.side.value, order.order_type.value, decimal_text(order.quantity),
         "" if order.price is None else decimal_text(order.price), order.status.value,
         decimal_text(record.filled_quantity), record.client_order_id or "",
+        *([why.text()] if why is not None else []),
     )  # fmt: skip
     console().print(table)
 
 
-def _outcome(record: OrderRecord) -> None:
-    if record.order.status is OrderStatus.REJECTED:
-        raise typer.Exit(6)
-    if record.submit_state is SubmitState.IN_DOUBT:
-        typer.echo(
-            "orderdesk: the venue's answer is not known yet (`orderdesk reconcile` settles it)",
-            err=True,
-        )
-        raise typer.Exit(5)
+def _outcome(submitted: _Submitted) -> None:
+    record, why = submitted.record, submitted.rejection
+    outcome = submitted.outcome
+    if outcome == "not_sent":
+        assert why is not None
+        fail(5, f"{record.order_id} was not sent: {why.reason}",
+             "recorded as REJECTED; is the venue up?")  # fmt: skip
+    if outcome == "rejected":
+        assert why is not None
+        fail(6, f"the venue rejected {record.order_id}: {why.text()}", "recorded as REJECTED")
+    if outcome == "in_doubt":
+        fail(5, "the venue's answer is not known yet", "`orderdesk reconcile` settles it")
+    if outcome == "still_working":
+        status = record.order.status.value
+        fail(STILL_WORKING, f"{record.order_id} is still {status} after --wait "
+             f"{submitted.wait:g} s; it keeps working at the venue",
+             f"`orderdesk orders --status OPEN` follows it, `orderdesk cancel "
+             f"{record.order_id}` stops it")  # fmt: skip
 
 
 @app.command(
@@ -184,7 +250,7 @@ def submit(
         message = str(error) if errors is None else errors()[0]["msg"]
         fail(2, f"bad order: {message}", "nothing was recorded or sent")
 
-    async def work(broker: AsyncBroker) -> OrderRecord:
+    async def work(broker: AsyncBroker) -> _Submitted:
         record = await broker.submit(order)
         deadline = asyncio.get_running_loop().time() + wait
         while not record.order.status.is_terminal and wait:
@@ -192,11 +258,11 @@ def submit(
                 break
             await asyncio.sleep(min(0.5, wait))
             record = await broker.status(record.order_id)
-        return record
+        return _Submitted(record, await _Rejection.of(broker, record), wait)
 
-    record = _run(settings, work)
-    _show(record, as_json)
-    _outcome(record)
+    submitted = _run(settings, work)
+    _show(submitted.record, as_json, submitted)
+    _outcome(submitted)
 
 
 @app.command(epilog="Example: orderdesk cancel ORD_20251201_150000_a1b2c3d4 --account alice")

@@ -140,7 +140,7 @@ class BinanceApi:
     def _authenticate(self, query: str, body: str, headers: Any) -> LoopbackAccount:
         key = headers.get("X-MBX-APIKEY")
         account = self.state.accounts_by_key.get(key or "")
-        if account is None:
+        if account is None or account.secret is None:
             raise ApiError(401, -2015, "Invalid API-key, IP, or permissions for action.")
         signed, signature = _split_signature(query, body)
         expected = hmac.new(
@@ -325,6 +325,7 @@ _ORDER_KEYS = (
     "quantity",
     "price",
     "stopPrice",
+    "goodTillDate",
     "newClientOrderId",
 )
 

@@ -53,7 +53,12 @@ _TYPE = {
     OrderType.STOP_LIMIT: "STOP_LOSS_LIMIT",
 }
 ORDER_TYPES = {name: kind for kind, name in _TYPE.items()}
-TIME_IN_FORCE = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK}
+TIME_IN_FORCE = {
+    "GTC": TimeInForce.GTC,
+    "IOC": TimeInForce.IOC,
+    "FOK": TimeInForce.FOK,
+    "GTD": TimeInForce.GTD,  # with goodTillDate in epoch milliseconds, as Binance's GTD
+}
 SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
 
 
@@ -210,7 +215,7 @@ def order_json(order: VenueOrder) -> dict[str, object]:
         "workingTime": _ms(order.created_at),
         "origQuoteOrderQty": "0",
         "selfTradePreventionMode": "EXPIRE_MAKER",
-    }
+    } | ({} if order.expire_at is None else {"goodTillDate": _ms(order.expire_at)})
 
 
 def new_order_json(
@@ -326,4 +331,5 @@ def order_from_json(raw: Mapping[str, Any], symbol: str) -> VenueOrder:
         filled_notional=Decimal(raw["cummulativeQuoteQty"]),
         created_at=time_from_ms(raw.get("time", fallback)),
         updated_at=time_from_ms(raw.get("updateTime", fallback)),
+        expire_at=time_from_ms(raw["goodTillDate"]) if raw.get("goodTillDate") else None,
     )

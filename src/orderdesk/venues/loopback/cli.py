@@ -25,7 +25,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
-    server = serve(load_config(args.config), args.state, host=args.host, port=args.port)
+    config = load_config(args.config)
+    for account in config.accounts:
+        if account.unset:
+            names = " and ".join(account.unset)
+            verb, them = ("is", "it") if len(account.unset) == 1 else ("are", "them")
+            print(f"orderdesk: account {account.name} cannot sign in: {names} {verb} not set "
+                  f"(export {them} and restart to trade in it)", file=sys.stderr)  # fmt: skip
+    if not any(account.can_sign_in for account in config.accounts):
+        print(f"orderdesk: no account of {args.config} can sign in", "(export the "
+              "variables named above)", file=sys.stderr)  # fmt: skip
+        return 2
+    server = serve(config, args.state, host=args.host, port=args.port)
     print(f"orderdesk paper venue serving on {server.url}", flush=True)
     try:
         server.serve_forever()

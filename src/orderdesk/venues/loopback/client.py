@@ -39,11 +39,9 @@ from orderdesk.model import (
     Market,
     OrderStatus,
     OrderType,
-    RejectCode,
     Side,
     SubmitRequest,
     SubmitResult,
-    TimeInForce,
     VenueFill,
     VenueOrder,
 )
@@ -54,7 +52,11 @@ from orderdesk.venues.polling import ReportPoller
 
 __all__ = ["LoopbackConnector"]
 
-_TYPE_NAME = {OrderType.MARKET: "MARKET", OrderType.LIMIT: "LIMIT"}
+_TYPE_NAME = {
+    OrderType.MARKET: "MARKET",
+    OrderType.LIMIT: "LIMIT",
+    OrderType.STOP_LIMIT: "STOP_LOSS_LIMIT",
+}
 
 
 class _Refused(VenueError):
@@ -181,26 +183,20 @@ class LoopbackConnector:
 
     async def submit(self, request: SubmitRequest) -> SubmitResult:
         """Place ``request``; a Binance refusal is a rejected result."""
-        kind = _TYPE_NAME.get(request.order_type)
-        if kind is None or request.time_in_force is TimeInForce.GTD:
-            at = datetime.now(UTC)
-            return SubmitResult(
-                request.client_order_id,
-                OrderStatus.REJECTED,
-                at,
-                reject_code=RejectCode.INVALID_ORDER,
-                reason="the loopback REST subset takes MARKET and LIMIT GTC/IOC/FOK",
-            )
         params = {
             "symbol": await self._symbol(request.symbol),
             "side": request.side.value,
-            "type": kind,
+            "type": _TYPE_NAME[request.order_type],
             "quantity": format(request.quantity, "f"),
             "newClientOrderId": request.client_order_id,
             "newOrderRespType": "FULL",
         }
         if request.price is not None:
             params |= {"price": format(request.price, "f"), "timeInForce": request.time_in_force}
+        if request.stop_price is not None:
+            params["stopPrice"] = format(request.stop_price, "f")
+        if request.expire_at is not None:  # GTD, as Binance: goodTillDate in epoch ms
+            params["goodTillDate"] = str(_ms(request.expire_at))
         try:
             raw = await self._request("POST", "/api/v3/order", params)
         except _Refused as refused:

@@ -47,14 +47,24 @@ class Secret:
 
 @dataclass(frozen=True)
 class LoopbackAccount:
-    """One account: its keys, deposits, fee tier and faults."""
+    """One account: its keys, deposits, fee tier and faults.
+
+    An account whose key or secret names an unset environment variable (``unset``) is
+    still opened, funded and replayed, but nobody can sign in to it until it is set.
+    """
 
     name: str
-    api_key: Secret
-    secret: Secret
+    api_key: Secret | None
+    secret: Secret | None
     deposits: Mapping[str, Decimal]
     tier: str | None = None
     faults: Faults = field(default_factory=Faults)
+    unset: tuple[str, ...] = ()
+
+    @property
+    def can_sign_in(self) -> bool:
+        """Whether requests can be signed for this account (both credentials known)."""
+        return self.api_key is not None and self.secret is not None
 
 
 @dataclass(frozen=True)
@@ -99,10 +109,17 @@ class LoopbackConfig:
         )
 
 
-def _secret(raw: str) -> Secret:
-    # "env:NAME" reads the value from the environment, so keys need not sit in the file.
+def _env_name(raw: str) -> str | None:
+    """The variable an ``env:NAME`` credential names, if it is not set (or empty)."""
+    return raw[4:] if raw.startswith("env:") and not os.environ.get(raw[4:]) else None
+
+
+def _secret(raw: str) -> Secret | None:
+    # "env:NAME" reads the value from the environment, so keys need not sit in the file;
+    # an unset variable gives no credential (the caller says which one is missing).
     if raw.startswith("env:"):
-        return Secret(os.environ[raw[4:]])
+        value = os.environ.get(raw[4:])
+        return Secret(value) if value else None
     return Secret(raw)
 
 
@@ -129,7 +146,9 @@ def load_config(source: str | Path | Mapping[str, Any]) -> LoopbackConfig:
     "spread_ticks"?, "levels"?, "level_steps"?: [min, max]}``; fault durations in milliseconds,
     ``outages`` as ``[[start, end], ...]`` in ISO 8601; ``feed_interval_ms`` 0 turns
     the synthetic feed off (the market then moves only by the test levers); decimals as
-    strings; a key or secret written ``env:NAME`` is read from the environment.
+    strings; a key or secret written ``env:NAME`` is read from the environment. An account
+    whose variables are not set is kept without credentials (its ``unset`` names them), as
+    is an ``admin_token`` whose variable is unset (the levers are then off).
     """
     raw: Mapping[str, Any]
     raw = json.loads(Path(source).read_text()) if isinstance(source, str | Path) else source
@@ -153,6 +172,7 @@ def load_config(source: str | Path | Mapping[str, Any]) -> LoopbackConfig:
             deposits={k: Decimal(v) for k, v in a["deposits"].items()},
             tier=a.get("tier"),
             faults=_faults(a.get("faults", {})),
+            unset=tuple(name for name in (_env_name(a["api_key"]), _env_name(a["secret"])) if name),
         )
         for a in raw["accounts"]
     )

@@ -21,8 +21,15 @@ from orderdesk.model import (
     OrderType,
     SubmitRequest,
     SubmitResult,
+    TimeInForce,
 )
-from orderdesk.venues.loopback.binance import ORDER_TYPES, SIDES, TIME_IN_FORCE, ApiError
+from orderdesk.venues.loopback.binance import (
+    ORDER_TYPES,
+    SIDES,
+    TIME_IN_FORCE,
+    ApiError,
+    time_from_ms,
+)
 from orderdesk.venues.loopback.config import LoopbackConfig
 from orderdesk.venues.loopback.journal import Journal
 from orderdesk.venues.paper import (
@@ -75,7 +82,8 @@ class LoopbackState:
             self.exchange.open_account(
                 account.name, account.deposits, tier=account.tier, faults=account.faults
             )
-            self.accounts_by_key[account.api_key.reveal()] = account
+            if account.api_key is not None and account.secret is not None:
+                self.accounts_by_key[account.api_key.reveal()] = account
         self._feed = self._events()
         self._pending: MarketEvent | None = None
         for at, kind, name, payload in self.journal.commands():
@@ -192,6 +200,19 @@ def _decimal(payload: Payload, key: str, *, required: bool) -> Decimal | None:
     return value
 
 
+def _good_till(raw: str | None, tif: TimeInForce) -> datetime | None:
+    """A GTD order's ``goodTillDate`` (epoch milliseconds) as an aware datetime."""
+    if tif is not TimeInForce.GTD:
+        if raw is not None:
+            raise ApiError(400, -1106, "Parameter 'goodTillDate' sent when not required.")
+        return None
+    if raw is None:
+        raise ApiError(400, -1102, "Mandatory parameter 'goodTillDate' was not sent.")
+    if not raw.isdigit():
+        raise ApiError(400, -1100, "Illegal characters found in parameter 'goodTillDate'.")
+    return time_from_ms(int(raw))
+
+
 def submit_request(payload: Payload) -> SubmitRequest:
     """Build a request from the Binance parameters of ``POST /api/v3/order``."""
     kind = ORDER_TYPES.get(payload.get("type") or "")
@@ -206,6 +227,7 @@ def submit_request(payload: Payload) -> SubmitRequest:
     price = _decimal(payload, "price", required=kind is not OrderType.MARKET)
     stop = _decimal(payload, "stopPrice", required=kind is OrderType.STOP_LIMIT)
     assert quantity is not None
+    expire_at = _good_till(payload.get("goodTillDate"), tif)
     cid = payload.get("newClientOrderId")
     if not cid:
         raise ApiError(400, -1102, "Mandatory parameter 'newClientOrderId' was not sent.")
@@ -219,6 +241,7 @@ def submit_request(payload: Payload) -> SubmitRequest:
             price=None if kind is OrderType.MARKET else price,
             stop_price=stop if kind is OrderType.STOP_LIMIT else None,
             time_in_force=tif,
+            expire_at=expire_at,
         )
     except ValueError as error:
         raise ApiError(400, -1106, str(error)) from None
