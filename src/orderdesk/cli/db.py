@@ -39,7 +39,7 @@ def upgrade(db: DbOption = None) -> None:
         fail(4, f"cannot open the ledger at {name}: {error}")
     typer.echo(
         f"upgrading ledger {name} from schema version {found} to {target} "
-        "(a million orders take about 20 s)...",
+        "(a million orders take up to a minute)...",
         err=True,
     )
     try:
