@@ -23,6 +23,7 @@ from orderdesk.cli._app import (
     require_account,
 )
 from orderdesk.cli.render import chart, record_json
+from orderdesk.clocks import SystemClock
 from orderdesk.ledger import Journal
 from orderdesk.model import decimal_text
 from orderdesk.model.status_filter import status_filter
@@ -158,13 +159,16 @@ def stats(
     except ValueError as error:
         fail(2, str(error))
     ledger = open_ledger(settings.db)
-    start = None if span is None else datetime.now(UTC) - span
+    end = None if span is None else SystemClock().now()  # the window ends now
+    start = None if end is None or span is None else end - span
     try:
-        result = report(executions(ledger, who, start=start), group_by=group_by)
+        result = report(
+            executions(ledger, who, start=start, end=end), start=start, end=end, group_by=group_by
+        )
     except ValueError as error:
         fail(2, str(error))
     if plot is not None:
-        chart(executions(ledger, who, start=start), plot)
+        chart(executions(ledger, who, start=start, end=end), plot)
     if as_json:
         typer.echo(result.to_json())
         return
