@@ -25,7 +25,7 @@ from orderdesk.model.records import SubmitState
 from orderdesk.ports import ExecutionRows, ExecutionTotalsPort, OrderPage, OrderQuery, Store
 from orderdesk.stats import Report, executions, ledger_report, report, report_of_rows
 from orderdesk.testing.ledger_kit import T0, fill_of, make_group, order_in_group
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
 
 ACCOUNT = "acct-1"
 
@@ -177,7 +177,7 @@ def test_the_report_from_rows_is_the_per_order_report(
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(POSTGRES_URL is None, reason="set ORDERDESK_TEST_POSTGRES_URL")
+@pytest.mark.skipif(POSTGRES_URL is None, reason=POSTGRES_SKIP)
 @settings(max_examples=20, deadline=None)
 @given(st.lists(specs, max_size=10), group_bys, st.integers(0, 10))
 def test_postgres_sums_give_the_per_order_report(
