@@ -47,7 +47,7 @@ def orders(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List an account's orders, oldest first (the seed's ``load``)."""
+    """List an account's orders, oldest first (the Broker's ``load``)."""
     settings = config(db=db, account=account)
     who = require_account(settings)
     try:

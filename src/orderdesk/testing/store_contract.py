@@ -441,7 +441,7 @@ class StoreContract(StoreProperties, StoreFastPaths):
             ids.append(order.order_id)
         assert ledger.get_group("acct-1", group.group_id).order_ids == tuple(ids)
 
-    # --- execution rows (the statistics issue) ------------------------------------------
+    # --- execution rows: one per order, for statistics -----------------------------------
 
     def test_execution_rows_are_one_plain_row_per_order(
         self, ledger: Ledger, store: Store, clock: ManualClock
@@ -486,7 +486,7 @@ class StoreContract(StoreProperties, StoreFastPaths):
         with pytest.raises(ValueError, match="cannot group by \\['strategy'\\]"):
             store.execution_rows("acct-1", OrderQuery(), ("strategy",))
 
-    # --- execution totals: per-group sums (the statistics issue) ------------------------
+    # --- execution totals: per-group sums, for statistics --------------------------------
 
     @staticmethod
     def _orders_for_totals(ledger: Ledger, clock: ManualClock) -> None:
