@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -162,9 +163,9 @@ def stats(
     end = None if span is None else SystemClock().now()  # the window ends now
     start = None if end is None or span is None else end - span
     try:
-        result = report(
-            executions(ledger, who, start=start, end=end), start=start, end=end, group_by=group_by
-        )
+        # As Broker.stats: the window selects orders by creation, and the report names it.
+        found = executions(ledger, who, start=start, end=end)
+        result = replace(report(found, group_by=group_by), start=start, end=end)
     except ValueError as error:
         fail(2, str(error))
     if plot is not None:
