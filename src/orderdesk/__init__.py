@@ -176,14 +176,15 @@ _ON_FIRST_USE = {
 """Names imported when first asked for: the broker brings asyncio, the helpers the venues."""
 
 
-def __getattr__(name: str) -> object:
-    module = _ON_FIRST_USE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'orderdesk' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # asked once: later lookups find it without this hook
-    return value
+if not typing.TYPE_CHECKING:  # type checkers see the imports above, and no catch-all
 
+    def __getattr__(name: str) -> object:
+        module = _ON_FIRST_USE.get(name)
+        if module is None:
+            raise AttributeError(f"module 'orderdesk' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # asked once: later lookups find it without this hook
+        return value
 
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_ON_FIRST_USE})
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_ON_FIRST_USE})

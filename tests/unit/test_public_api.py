@@ -65,7 +65,7 @@ def test_the_broker_and_the_paper_helpers_are_the_ones_of_their_modules() -> Non
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError) as raised:
-        orderdesk.Brokr  # noqa: B018
+        orderdesk.Brokr  # type: ignore[attr-defined]  # noqa: B018
     assert str(raised.value) == "module 'orderdesk' has no attribute 'Brokr'"
 
 
