@@ -24,14 +24,27 @@ POINTERS = {
 }
 
 
+def tracked_names() -> list[str]:
+    """Every file git tracks or would track (untracked but not ignored); outside a git
+    checkout (an unpacked source archive), every file but hidden ones and virtualenvs."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT, capture_output=True, check=True,
+        ).stdout.decode().split("\0")  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return [
+            path.relative_to(ROOT).as_posix()
+            for path in ROOT.rglob("*")
+            if not any(part.startswith(".") for part in path.relative_to(ROOT).parts)
+        ]
+    return [name for name in listed if name]
+
+
 def tracked_text_files() -> list[Path]:
-    """Every file git tracks or would track (untracked but not ignored), that is text."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")  # fmt: skip
+    """The tracked files that are text (no NUL byte in their first 8 KiB)."""
     found = []
-    for name in filter(None, listed):
+    for name in tracked_names():
         path = ROOT / name
         if name == HERE or not path.is_file():
             continue
