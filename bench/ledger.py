@@ -64,7 +64,6 @@ def main() -> None:
         lines.append(f"| default | {p50:.1f} | {p99:.1f} | {cpu99:.1f} | {returned:,} |")
         print(lines[-1], flush=True)
         profile = profile_load(store)
-        # What a latency-sensitive process does once after start-up (DESIGN §7).
         tune_gc()  # what a long-running desk does after start-up
         p50, p99, cpu99, returned = load_figures(store, 200)
         lines.append(
@@ -77,9 +76,9 @@ def main() -> None:
     print(profile)
     if args.write:
         text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-        head, _, rest = text.partition("## Ledger (issue 3)")
+        head, _, rest = text.partition("## Ledger\n")
         tail = rest[rest.find("\n## ") :] if "\n## " in rest else ""
-        section = "## Ledger (issue 3)\n\n" + "\n".join(lines) + "\n"
+        section = "## Ledger\n\n" + "\n".join(lines) + "\n"
         RESULTS.write_text(head.rstrip() + "\n\n" + section + tail)
 
 

@@ -273,7 +273,7 @@ ROUNDS = 3
 
 def _settled(run: Callable[[list[Lifecycle]], float], lifecycles: list[Lifecycle]) -> float:
     """Time ``run`` with the prepared inputs frozen out of the garbage collector's sight,
-    as a long-running process freezes its start-up state (DESIGN §7)."""
+    as a long-running process freezes its start-up state (``orderdesk.app.tune_gc``)."""
     gc.collect()
     gc.freeze()
     try:

@@ -3,7 +3,7 @@
 Run: ``python -m bench.model``. Floors, in one run on the same inputs:
 a bare ``dataclass(slots=True)`` with the same fields (no checks at all), and a plain
 pydantic model with the same fields and types but none of orderdesk's validators.
-Aim (issue 2): orderdesk's Order costs no more than 2x the plain pydantic model.
+Aim: orderdesk's Order costs no more than 2x the plain pydantic model.
 """
 
 from __future__ import annotations

@@ -472,7 +472,7 @@ def rewrite_results(section: list[str], path: Path = RESULTS) -> None:
         _, _, tail = rest.partition(END)
         text = head + body + tail
     else:
-        text = text.rstrip("\n") + "\n\n## Peers and floors (issue 9) — `python -m bench.peers`\n\n"
+        text = text.rstrip("\n") + "\n\n## Peers and floors — `python -m bench.peers`\n\n"
         text += body + "\n"
     path.write_text(text)
 

@@ -108,7 +108,7 @@ def tune_gc(young: int = 100_000) -> None:
     gc.set_threshold(young, 50, 1_000)
 
 
-# --- real exchanges through ccxt (the ccxt issue) -----------------------------------------
+# --- real exchanges through ccxt -----------------------------------------------------------
 
 
 def ccxt_env_names(exchange_id: str) -> tuple[str, str, str]:

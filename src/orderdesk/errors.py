@@ -45,7 +45,7 @@ __all__ = [
     "OrderdeskError",
     "Overfill",
 ]
-__all__ += [  # storage errors (the ledger issue)
+__all__ += [  # storage errors
     "ConcurrentUpdate",
     "IntegrityError",
     "NotFound",
@@ -54,7 +54,7 @@ __all__ += [  # storage errors (the ledger issue)
     "StoreError",
 ]
 
-# Venue errors (the paper-exchange issue); kept as one block.
+# Venue errors; kept as one block.
 __all__ += ["Banned", "NotSent", "OutcomeUnknown", "RateLimited", "VenueError"]
 __all__ += ["CircuitOpen"]
 
@@ -168,7 +168,7 @@ class CircuitOpen(VenueError):
         super().__init__(venue, operation, f"circuit open{why}; retry after {retry_after:g} s")
 
 
-# Broker errors (the broker issue); kept as one block.
+# Broker errors; kept as one block.
 __all__ += ["PreTradeRejected"]
 
 

@@ -24,7 +24,7 @@ from orderdesk.model.venue import (
 )
 
 __all__ = ["Clock"]
-__all__ += ["Connector"]  # the paper-exchange issue
+__all__ += ["Connector"]
 
 
 @runtime_checkable
@@ -36,7 +36,7 @@ class Clock(Protocol):
         ...
 
 
-# --- Connector (the paper-exchange issue) --------------------------------------------------
+# --- Connector: one account at one venue ----------------------------------------------------
 
 
 @runtime_checkable
@@ -285,7 +285,7 @@ class Store(Protocol):
         ...
 
 
-__all__ += ["MarketData"]  # the broker issue
+__all__ += ["MarketData"]
 
 
 @runtime_checkable
@@ -297,7 +297,7 @@ class MarketData(Protocol):
         ...
 
 
-# --- ExecutionRows (the statistics issue): one cheap row per order, for reports. ---
+# --- ExecutionRows: one cheap row per order, for reports. ---
 
 from collections.abc import Iterator, Sequence  # noqa: E402
 
@@ -326,7 +326,7 @@ class ExecutionRows(Protocol):
         ...
 
 
-# --- ExecutionTotals (the statistics issue): one row per group, summed in the database. ---
+# --- ExecutionTotals: one row per group, summed in the database. ---
 
 from orderdesk.model.execution_totals import ExecutionTotals  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""The Broker's API on the paper venue: seed 000's examples, cancels, loads, accounts."""
+"""The Broker's API on the paper venue: the usage example, cancels, loads, accounts."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_a_limit_order_rests_then_fills_from_the_report_stream() -> None:
     assert final.filled_quantity == D("0.2")
 
 
-def test_seed_000_examples_load_by_status_for_the_current_user() -> None:
+def test_the_usage_example_loads_by_status_for_the_current_user() -> None:
     desk = PaperDesk()
     broker = desk.broker
     filled = run(broker.submit(desk.order("BUY", "0.1")))
@@ -73,7 +73,7 @@ def test_seed_000_examples_load_by_status_for_the_current_user() -> None:
     assert [o.order_id for o in closed_trades] == [filled.order_id, cancelled.order_id]
     assert pending == []
     assert [o.order_id for o in cancelled_trades] == [cancelled.order_id]
-    broker_params = {"status": "CANECELLED"}  # seed 000's own spelling
+    broker_params = {"status": "CANECELLED"}  # a misspelling a hurried caller makes
     with pytest.raises(ValueError, match="Did you mean 'CANCELLED'"):
         run(broker.load(**broker_params))
 

@@ -1,4 +1,5 @@
-"""The synchronous Broker: seed 000's examples run as written, on the same core."""
+"""The synchronous Broker: the calls of docs/concepts.md's usage example (settings, then
+load by status, a misspelt status refused), on the same core as the AsyncBroker."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ def sync_broker(desk: PaperDesk) -> Broker:
     return Broker.around(desk.broker)
 
 
-def test_seed_000_examples_run_as_written() -> None:
+def test_the_usage_example_runs_as_written() -> None:
     desk = PaperDesk()
     with sync_broker(desk) as broker:
-        trade = desk.order("BUY", "0.1", price="90000.00")  # a Trade is an Order here
+        trade = desk.order("BUY", "0.1", price="90000.00")
         broker.submit(trade)
         user_params: dict[str, Any] = {"account": "acct-1"}
 

@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg.sql import SQL, Identifier
 
 from orderdesk.clocks import ManualClock
 from orderdesk.ledger import Journal, Ledger, replay
+from orderdesk.ledger.stores import postgres_schema, sqlite_schema
 from orderdesk.ledger.stores.columns import SQLITE_CODEC
 from orderdesk.ledger.stores.memory import MemoryStore
 from orderdesk.ledger.stores.postgres import PostgresStore
@@ -23,12 +26,29 @@ from orderdesk.testing.ledger_kit import T0, fill_of, recorded_order
 from orderdesk.testing.store_contract import StoreContract
 
 
+def _sqlite_stored_version(path: Path) -> int:
+    """The version in the file's own schema table, read on a connection of its own."""
+    db = sqlite3.connect(path)
+    try:
+        (version,) = db.execute("SELECT version FROM orderdesk_schema WHERE id = 1").fetchone()
+    finally:
+        db.close()
+    return int(version)
+
+
 class TestMemoryStore(StoreContract):
     @pytest.fixture
     def store(self) -> Iterator[Store]:
         store = MemoryStore()
         yield store
         store.close()
+
+    @pytest.fixture
+    def schema_versions(self) -> tuple[int, int]:
+        # Nothing is stored: the memory store stands for the SQL stores' current schema, so
+        # both must be at the version it reports.
+        assert sqlite_schema.LATEST == postgres_schema.LATEST
+        return sqlite_schema.LATEST, postgres_schema.LATEST
 
 
 class TestSqliteStore(StoreContract):
@@ -37,6 +57,10 @@ class TestSqliteStore(StoreContract):
         store = SqliteStore(tmp_path / "ledger.db")
         yield store
         store.close()
+
+    @pytest.fixture
+    def schema_versions(self, store: Store, tmp_path: Path) -> tuple[int, int]:
+        return _sqlite_stored_version(tmp_path / "ledger.db"), sqlite_schema.LATEST
 
 
 def test_sqlite_totals_beyond_its_longest_string_are_summed_row_by_row(tmp_path: Path) -> None:
@@ -69,6 +93,10 @@ class TestSqliteNormalStore(StoreContract):
         yield store
         store.close()
 
+    @pytest.fixture
+    def schema_versions(self, store: Store, tmp_path: Path) -> tuple[int, int]:
+        return _sqlite_stored_version(tmp_path / "ledger.db"), sqlite_schema.LATEST
+
 
 @pytest.mark.postgres
 class TestPostgresStore(StoreContract):
@@ -78,6 +106,15 @@ class TestPostgresStore(StoreContract):
         store = PostgresStore(url, schema=schema)
         yield store
         store.close()
+
+    @pytest.fixture
+    def schema_versions(self, store: Store, pg_schema: tuple[str, str]) -> tuple[int, int]:
+        url, schema = pg_schema
+        with psycopg.connect(url, autocommit=True) as connection:
+            query = SQL("SELECT version FROM {}.orderdesk_schema").format(Identifier(schema))
+            row = connection.execute(query).fetchone()
+        assert row is not None
+        return int(row[0]), postgres_schema.LATEST
 
 
 def test_sqlite_updates_of_changed_columns_leave_the_row_a_full_write_leaves(

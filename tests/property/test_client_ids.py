@@ -32,7 +32,7 @@ order_ids = st.builds(
         ("kraken", "000000000020251201150000a1b2c3d4"),
     ],
 )
-def test_each_venue_form_of_the_004_example(venue: str, expected: str) -> None:
+def test_each_venue_form_of_the_example_order_id(venue: str, expected: str) -> None:
     codec = codec_for(venue)
     assert codec.encode("ORD_20251201_150000_a1b2c3d4") == expected
     assert codec.decode(expected) == "ORD_20251201_150000_a1b2c3d4"

@@ -22,10 +22,10 @@ from orderdesk.ledger.stores.sqlite import SqliteStore
 from orderdesk.model.decimals import EXACT, decimal_text
 from orderdesk.model.events import Acked, Cancelled, Expired, Filled, Rejected
 from orderdesk.model.records import SubmitState
-from orderdesk.ports import ExecutionRows, ExecutionTotalsPort, Store
+from orderdesk.ports import ExecutionRows, ExecutionTotalsPort, OrderPage, OrderQuery, Store
 from orderdesk.stats import Report, executions, ledger_report, report, report_of_rows
 from orderdesk.testing.ledger_kit import T0, fill_of, make_group, order_in_group
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
 
 ACCOUNT = "acct-1"
 
@@ -110,15 +110,33 @@ def _record(ledger: Ledger, clock: ManualClock, number: int, spec: Spec) -> None
 
 
 class _WithoutRows:
-    """A store that does not offer the ExecutionRows port: the Ledger builds the rows."""
+    """A store that offers neither the ExecutionRows nor the ExecutionTotals port: the
+    Ledger builds every row from the order records, in Python. ``loads`` counts the pages
+    of records it read."""
+
+    HIDDEN = frozenset({"execution_rows", "execution_totals"})
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self.loads = 0
+
+    def load(
+        self, account: str, query: OrderQuery, cursor: str | None = None, limit: int = 1000
+    ) -> OrderPage:
+        self.loads += 1
+        return self._store.load(account, query, cursor, limit)
 
     def __getattr__(self, name: str) -> Any:
-        if name == "execution_rows":
+        if name in self.HIDDEN:
             raise AttributeError(name)
         return getattr(self._store, name)
+
+
+PORTS = {  # (offers ExecutionRows, offers ExecutionTotals)
+    MemoryStore: (True, False),  # sums its rows in Python
+    SqliteStore: (True, True),  # sums in SQL
+    _WithoutRows: (False, False),  # the Ledger builds the rows from records
+}
 
 
 def _ledgers(specs: list[Spec]) -> Iterator[Ledger]:
@@ -142,9 +160,14 @@ def test_the_report_from_rows_is_the_per_order_report(
     orders: list[Spec], group_by: list[str], cut: int
 ) -> None:
     for ledger in _ledgers(orders):
-        assert isinstance(ledger.store, ExecutionRows) != isinstance(ledger.store, _WithoutRows)
+        store = ledger.store
+        ports = (isinstance(store, ExecutionRows), isinstance(store, ExecutionTotalsPort))
+        assert ports == PORTS[type(store)]
         expected = _per_order(ledger, group_by=group_by)
+        loads = store.loads if isinstance(store, _WithoutRows) else 0
         fast = ledger_report(ledger, ACCOUNT, group_by=group_by)
+        if isinstance(store, _WithoutRows):  # the rows were built from the records
+            assert store.loads == loads + 1
         assert fast == expected
         assert fast.to_json() == expected.to_json()  # the same digits, not only equal values
         assert report(executions(ledger, ACCOUNT), group_by=group_by) == expected
@@ -154,7 +177,7 @@ def test_the_report_from_rows_is_the_per_order_report(
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(POSTGRES_URL is None, reason="set ORDERDESK_TEST_POSTGRES_URL")
+@pytest.mark.skipif(POSTGRES_URL is None, reason=POSTGRES_SKIP)
 @settings(max_examples=20, deadline=None)
 @given(st.lists(specs, max_size=10), group_bys, st.integers(0, 10))
 def test_postgres_sums_give_the_per_order_report(

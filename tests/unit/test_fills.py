@@ -1,4 +1,4 @@
-"""Totals computed from fills (004 §10): filled, remaining, exact VWAP, fees by asset."""
+"""Totals computed from fills, never stored: filled, remaining, exact VWAP, fees by asset."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Id generators: the 004 pattern, UTC time, and no duplicates under load or across forks."""
+"""Id generators: the id pattern, UTC time, and no duplicates under load or across forks."""
 
 from __future__ import annotations
 

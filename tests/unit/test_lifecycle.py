@@ -1,4 +1,4 @@
-"""The lifecycle: every status x every event against DESIGN.md's table, duplicates, alarms."""
+"""The lifecycle: every status x every event against the README's table, duplicates, alarms."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from orderdesk.model.lifecycle import TRANSITIONS, Action, apply
 from orderdesk.testing.factories import T0, make_fill, make_order
 
 S = OrderStatus
-# DESIGN.md §3, typed out again on purpose: the table in the code must agree with it.
+# The README's lifecycle table, typed out again on purpose: the code's must agree with it.
 # Columns: ack, partial fill, completing fill, cancel ack, expire, reject.
 EXPECTED: dict[OrderStatus, tuple[str, ...]] = {
     S.PENDING: ("OPEN", "PARTIALLY_FILLED", "FILLED", "CANCELLED", "EXPIRED", "REJECTED"),
@@ -68,7 +68,7 @@ def event_for(name: str, order: Order, fills: OrderFills) -> OrderEvent:
     return Rejected(at=LATER, reason="insufficient balance", code="-2010")
 
 
-def test_the_code_table_is_the_design_table() -> None:
+def test_the_code_table_is_the_documented_table() -> None:
     for status, row in EXPECTED.items():
         cells = tuple(rule.value for rule in TRANSITIONS[status].values())
         assert cells == row, status

@@ -1,4 +1,4 @@
-"""The Order DTO of 004: creation, ids, examples, cross-field rules, mutability."""
+"""The Order DTO: creation, ids, the documented examples, cross-field rules, mutability."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ class TestOrderIdValidation:
             "ORD_20251201_150000_a1b2c3d4\n",
         ],
     )
-    def test_rejects_ids_off_the_004_pattern(self, bad: str) -> None:
+    def test_rejects_ids_off_the_order_id_pattern(self, bad: str) -> None:
         with pytest.raises(ValidationError) as caught:
             limit_order(order_id=bad)
         assert caught.value.errors()[0]["loc"] == ("order_id",)
@@ -142,7 +142,7 @@ class TestOrderMutability:
         assert caught.value.errors()[0]["type"] == "extra_forbidden"
 
 
-class TestExamplesOf004:
+class TestTheDocumentedExamples:
     @pytest.mark.parametrize("example", [NEW_LIMIT_ORDER, FILLED_MARKET_ORDER])
     def test_example_validates_and_serializes_to_the_same_values(
         self, example: dict[str, Any]
@@ -233,7 +233,7 @@ class TestCrossFieldRules:
         "symbol",
         ["btc_usdt", "BTCUSDT", "BTC-USDT", "BTC_USDT_X", "ＢTC_USDT"],  # noqa: RUF001
     )
-    def test_symbol_follows_the_004_pattern(self, symbol: str) -> None:
+    def test_symbol_follows_the_symbol_pattern(self, symbol: str) -> None:
         with pytest.raises(ValidationError) as caught:
             limit_order(symbol=symbol)
         assert caught.value.errors()[0]["loc"] == ("symbol",)

@@ -1,4 +1,4 @@
-"""TradePlan and ExecutionGroup: the causality records above an order (004 §2)."""
+"""TradePlan and ExecutionGroup: the causality records above an order."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from orderdesk.errors import (
 )
 from orderdesk.testing.factories import T0
 
-# DESIGN.md §5 typed out again: (submit, cancel, query).
+# The README's retry table ("The Broker") typed out again: (submit, cancel, query).
 EXPECTED = {
     NotSent: ("retry", "retry", "retry"),
     OutcomeUnknown: ("resolve", "retry", "retry"),
@@ -82,7 +82,7 @@ def failing(error: VenueError, times: int) -> tuple[Callable[[], str], list[int]
     return send, calls
 
 
-def test_the_code_table_is_the_design_table() -> None:
+def test_the_code_table_is_the_documented_table() -> None:
     for error, row in EXPECTED.items():
         assert tuple(RETRY_TABLE[error][op].value for op in OPERATIONS) == row
 

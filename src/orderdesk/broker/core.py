@@ -1,14 +1,14 @@
-"""AsyncBroker: the seed's Broker on the Ledger and any Connector, asyncio first.
+"""AsyncBroker: the Broker on the Ledger and any Connector, asyncio first.
 
-Submitting follows DESIGN.md §4. The PENDING order, its client order id and a journal entry
-are committed before anything leaves the process; the submit state moves to SENT, then the
-request goes out under the retry policy. If the venue provably never took it (refused
-connection, 429, ban, open breaker) the state returns to NOT_SENT and the order ends
-REJECTED with code ``NOT_SENT``: it is certainly not at the venue. If the outcome is unknown
-(timeout, 5xx, lost reply) the order goes IN_DOUBT and is resolved by asking the venue (by
-client id, then its open and recent closed orders and fills); it is sent again only after
-the venue's visibility window has passed with repeated "not found" answers, and never
-marked REJECTED for a timeout.
+Submitting never loses or duplicates an order. The PENDING order, its client order id and a
+journal entry are committed before anything leaves the process; the submit state moves to
+SENT, then the request goes out under the retry policy. If the venue provably never took it
+(refused connection, 429, ban, open breaker) the state returns to NOT_SENT and the order
+ends REJECTED with code ``NOT_SENT``: it is certainly not at the venue. If the outcome is
+unknown (timeout, 5xx, lost reply) the order goes IN_DOUBT and is resolved by asking the
+venue (by client id, then its open and recent closed orders and fills); it is sent again
+only after the venue's visibility window has passed with repeated "not found" answers, and
+never marked REJECTED for a timeout.
 """
 
 from __future__ import annotations

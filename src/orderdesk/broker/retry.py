@@ -1,4 +1,4 @@
-"""The retry policy of DESIGN.md §5, as data: what to do for each operation and error.
+"""The retry policy, as data: what to do for each operation and error.
 
 ===============  ===============  ===============  ===============
 error            submit           cancel           query

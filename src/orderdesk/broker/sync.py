@@ -1,4 +1,4 @@
-"""Broker: the synchronous face of :class:`AsyncBroker`, for scripts and seed 000's examples.
+"""Broker: the synchronous face of :class:`AsyncBroker`, for scripts and notebooks.
 
 Every method runs the AsyncBroker's on a private event loop in a background thread (anyio's
 blocking portal); nothing is implemented twice. Close it (or use ``with``) to stop the loop.

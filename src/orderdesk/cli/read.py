@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +24,7 @@ from orderdesk.cli._app import (
     reading_account,
 )
 from orderdesk.cli.render import chart, record_json
+from orderdesk.clocks import SystemClock
 from orderdesk.ledger import Journal
 from orderdesk.model import decimal_text
 from orderdesk.model.status_filter import status_filter
@@ -46,7 +48,7 @@ def orders(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List an account's orders, oldest first (the seed's ``load``)."""
+    """List an account's orders, oldest first (the Broker's ``load``)."""
     settings = config(db=db, account=account)
     try:
         statuses = status_filter(status)
@@ -158,12 +160,15 @@ def stats(
         fail(2, str(error))
     ledger = open_ledger(settings.db)
     who = reading_account(settings, ledger)
-    start = None if span is None else datetime.now(UTC) - span
+    end = None if span is None else SystemClock().now()  # the window ends now
+    start = None if end is None or span is None else end - span
     try:
-        result = report(executions(ledger, who, start=start), group_by=group_by)
+        # As Broker.stats: the window selects orders by creation, and the report names it.
+        found = executions(ledger, who, start=start, end=end)
+        result = replace(report(found, group_by=group_by), start=start, end=end)
     except ValueError as error:
         fail(2, str(error))
-    drawn = plot is not None and chart(executions(ledger, who, start=start), plot)
+    drawn = plot is not None and chart(executions(ledger, who, start=start, end=end), plot)
     if as_json:
         typer.echo(result.to_json())
         if drawn:

@@ -42,7 +42,7 @@ _VENUE_EVIDENCE: Final = frozenset(
 SUBMIT_MOVES: Final = MappingProxyType(
     {
         _S.NOT_SENT: frozenset({_S.SENT}),
-        # Back to NOT_SENT only when the request provably never left (DESIGN §4.3).
+        # Back to NOT_SENT only when the request provably never left (refused, 429, ban).
         _S.SENT: frozenset({_S.IN_DOUBT, _S.ACKED, _S.NOT_SENT}),
         _S.IN_DOUBT: frozenset({_S.ACKED, _S.SENT, _S.NOT_SENT}),
         _S.ACKED: frozenset[SubmitState](),

@@ -25,7 +25,7 @@ _EVENTS = frozenset(entries.EVENT_KINDS.values())
 
 @dataclass(frozen=True, slots=True)
 class Trace:
-    """An order's causality chain (004 §5): plan, group, order, then every entry in order."""
+    """An order's causality chain: plan, group, order, then every entry in order."""
 
     plan: TradePlan | None
     group: ExecutionGroup

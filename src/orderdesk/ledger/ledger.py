@@ -183,7 +183,8 @@ class Ledger:
         correlation_id: str | None = None,
         group: ExecutionGroup | None = None,
     ) -> OrderRecord:
-        """Record a PENDING order's intent before anything is sent (DESIGN §4.1).
+        """Record a PENDING order's intent before anything is sent: a crash after this
+        leaves a record to reconcile, never an order the ledger does not know.
 
         Its group must be recorded in ``account``, or be given as ``group``: then it is
         recorded first, in the same transaction, if it is not recorded yet. The client

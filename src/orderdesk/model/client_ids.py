@@ -1,7 +1,7 @@
 """Client order ids: the order id as each venue will accept it, and back.
 
-The client order id is how a venue lets us find an order we sent when its reply was lost
-(DESIGN.md §4), so the mapping must be exact both ways: ``decode(encode(order_id))`` is the
+The client order id is how a venue lets us find an order we sent when its reply was lost,
+so the mapping must be exact both ways: ``decode(encode(order_id))`` is the
 order id, and a client id we did not make decodes to ``None``. Venue rules:
 
 =========  ==========================================  ==============================

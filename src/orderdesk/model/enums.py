@@ -8,7 +8,7 @@ __all__ = ["Liquidity", "OrderStatus", "OrderType", "Side", "TimeInForce"]
 
 
 class OrderType(StrEnum):
-    """How the order is priced (004 §4)."""
+    """How the order is priced: at the market, at a limit, or a limit once a stop trades."""
 
     MARKET = "MARKET"
     LIMIT = "LIMIT"
@@ -16,7 +16,7 @@ class OrderType(StrEnum):
 
 
 class OrderStatus(StrEnum):
-    """Where the order is in its life (004 §4); changed only through the lifecycle table."""
+    """Where the order is in its life; changed only through the lifecycle table."""
 
     PENDING = "PENDING"  # Created, not yet sent to exchange
     OPEN = "OPEN"  # Sent to exchange, awaiting fill
@@ -38,14 +38,14 @@ TERMINAL_STATUSES = frozenset(
 
 
 class Side(StrEnum):
-    """Execution direction (004 §3 ``side``)."""
+    """Execution direction: BUY or SELL the base asset."""
 
     BUY = "BUY"
     SELL = "SELL"
 
 
 class TimeInForce(StrEnum):
-    """How long an order works. An orderdesk addition to 004: EXPIRED needs it.
+    """How long an order works; it is what lets a venue end an order EXPIRED.
 
     GTC works until cancelled; IOC fills what it can at once and cancels the rest; FOK fills
     completely at once or not at all; GTD works until ``expire_at``.

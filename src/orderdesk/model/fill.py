@@ -55,7 +55,7 @@ class Fill(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class FillSummary:
-    """What an order's fills add up to (004 §10: computed, never stored on the Order)."""
+    """What an order's fills add up to (computed from the fills, never stored on the Order)."""
 
     filled_quantity: Decimal
     remaining_quantity: Decimal

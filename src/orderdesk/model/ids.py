@@ -32,10 +32,10 @@ __all__ = [
 ]
 
 ORDER_ID: Final = re.compile(r"ORD_[0-9]{8}_[0-9]{6}_[0-9a-f]{8}")
-"""004 §3: ``^ORD_\\d{8}_\\d{6}_[0-9a-f]{8}$`` (ASCII digits only)."""
+"""An order id: ``^ORD_\\d{8}_\\d{6}_[0-9a-f]{8}$`` (ASCII digits only)."""
 FILL_ID: Final = re.compile(r"FIL_[0-9]{8}_[0-9]{6}_[0-9a-f]{8}")
-# 004 writes parent_group_id as ``^EXG_...`` and its own example ends in ``xyz789``: group and
-# plan ids accept any 1-32 ASCII letters and digits after the time, ours are 8 hex digits.
+# Group and plan ids made elsewhere may end in any letters and digits (``EXG_..._xyz789``):
+# they accept 1-32 ASCII letters and digits after the time; ours are 8 hex digits.
 GROUP_ID: Final = re.compile(r"EXG_[0-9]{8}_[0-9]{6}_[0-9A-Za-z]{1,32}")
 PLAN_ID: Final = re.compile(r"TPL_[0-9]{8}_[0-9]{6}_[0-9A-Za-z]{1,32}")
 

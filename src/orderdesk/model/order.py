@@ -1,4 +1,4 @@
-"""The Order: exchange intent (004), the one mutable record the Ledger owns."""
+"""The Order: exchange intent, the one mutable record the Ledger owns."""
 
 from __future__ import annotations
 
@@ -18,17 +18,17 @@ _MISSING = object()
 _TIMES = ("created_at", "updated_at", "expire_at")
 
 SYMBOL = r"^[A-Z]+_[A-Z]+$"
-"""004 §3's symbol pattern: ``BTC_USDT``."""
+"""A symbol: base and quote asset in capitals, joined by ``_`` (``BTC_USDT``)."""
 
 
 class Order(BaseModel):
-    """An order as 004 defines it, field for field, plus ``time_in_force`` and ``expire_at``.
+    """What a strategy asks a venue to do; the fields are described in docs/concepts.md.
 
     ``order_id`` is generated from ``created_at`` when not given. ``order_id`` and
     ``parent_group_id`` cannot be reassigned; ``status``, ``connector_order_id`` and
     ``updated_at`` can, and every assignment is validated (a refused one changes nothing).
     Filled quantity, average price and fees are computed from fills (:class:`OrderFills`),
-    never stored here (004 §10). Datetimes must be timezone-aware and are held in UTC.
+    never stored here. Datetimes must be timezone-aware and are held in UTC.
     """
 
     model_config = ConfigDict(validate_assignment=True, extra="forbid")
@@ -47,7 +47,7 @@ class Order(BaseModel):
     status: OrderStatus = OrderStatus.PENDING
     created_at: AwareTime
     updated_at: AwareTime
-    # orderdesk's two additions to 004, needed for EXPIRED:
+    # How long the order works, so that a venue can end it EXPIRED:
     time_in_force: TimeInForce = TimeInForce.GTC
     expire_at: AwareTime | None = None
 

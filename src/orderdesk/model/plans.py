@@ -1,4 +1,4 @@
-"""Why orders exist: TradePlan -> ExecutionGroup -> Order (004 §2), lean causality records."""
+"""Why orders exist: TradePlan -> ExecutionGroup -> Order, lean causality records."""
 
 from __future__ import annotations
 

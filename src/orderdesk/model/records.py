@@ -15,7 +15,7 @@ __all__ = ["JournalEntry", "JournalKind", "OrderRecord", "SubmitState"]
 
 
 class SubmitState(StrEnum):
-    """How far the order's submission got (DESIGN §3): beside the status, never in it."""
+    """How far the order's submission got: kept beside the status, never in it."""
 
     NOT_SENT = "NOT_SENT"  # intent recorded, nothing left the process
     SENT = "SENT"  # the request is on its way
@@ -45,7 +45,7 @@ class OrderRecord:
 
     ``filled_quantity``, ``notional`` and ``fill_count`` are the store's running totals over
     the order's fills, kept so that applying a fill is constant-time; the Order never
-    carries them (004 §10). ``version`` rises by one with every committed change.
+    carries them. ``version`` rises by one with every committed change.
 
     The times are the execution's facts for statistics: ``sent_at`` and ``acked_at`` when
     the submit left and was settled, ``first_fill_at`` and ``last_fill_at`` the earliest and

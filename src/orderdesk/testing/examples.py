@@ -1,4 +1,4 @@
-"""The two example orders of the Order design (004 §7), exactly as it writes them."""
+"""The two example orders of docs/concepts.md ("The Order"), exactly as it shows them."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from orderdesk.model import Fill, Liquidity, Order, OrderType
 __all__ = ["T0", "make_fill", "make_order"]
 
 T0 = datetime(2025, 12, 1, 15, 0, tzinfo=UTC)
-"""A fixed start time (004's example time) so tests never read the clock."""
+"""A fixed start time (the example orders' time) so tests never read the clock."""
 
 
 def make_order(**overrides: Any) -> Order:

@@ -24,7 +24,8 @@ __all__ = ["StoreProperties"]
 # One store serves every example of a test (ids are fresh per example), and each subclass
 # runs the same test methods against its own store.
 _REUSE_STORE = settings(
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors]
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors],
+    deadline=None,  # each example is database round trips: a busy server is slow, not wrong
 )
 
 

@@ -1,4 +1,5 @@
-"""ccxt's exceptions, translated once, at the edge, into orderdesk's (DESIGN.md §5).
+"""ccxt's exceptions, translated once, at the edge, into orderdesk's (the broker's retry
+table decides what each one means).
 
 :data:`CCXT_ERRORS` is the one table: for a ccxt exception class, the
 :class:`~orderdesk.errors.VenueError` it becomes (which fixes the retry action, through
