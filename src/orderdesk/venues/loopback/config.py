@@ -102,7 +102,10 @@ class LoopbackConfig:
 def _secret(raw: str) -> Secret:
     # "env:NAME" reads the value from the environment, so keys need not sit in the file.
     if raw.startswith("env:"):
-        return Secret(os.environ[raw[4:]])
+        name = raw[4:]
+        if not os.environ.get(name):
+            raise ValueError(f"{raw!r} names the environment variable {name}, which is not set")
+        return Secret(os.environ[name])
     return Secret(raw)
 
 
