@@ -120,7 +120,7 @@ def chart(found: Iterable[Execution], path: Path) -> bool:
     A file that cannot be written raises ``OSError``.
     """
     if not charts_installed():
-        Console(stderr=True).print(f"(no chart: {CHARTS_HINT} for the PNG)")
+        Console(stderr=True).print(f"(no chart: {CHARTS_HINT} for the PNG)", markup=False)
         return False
     from orderdesk.stats.charts import plot_quality  # noqa: PLC0415 - needs matplotlib
 

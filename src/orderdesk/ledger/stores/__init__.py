@@ -56,8 +56,9 @@ def open_store(url: str, *, upgrade: bool = True, create: bool = True) -> Store:
             raise ValueError(f"unknown sqlite URL options: {sorted(options)}")
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
-        level = "FULL" if synchronous == "FULL" else "NORMAL"
-        return SqliteStore(path, level, upgrade=upgrade, create=create)
+        return SqliteStore(
+            path, "FULL" if synchronous == "FULL" else "NORMAL", upgrade=upgrade, create=create
+        )
     if scheme in ("postgresql", "postgres"):
         try:
             from orderdesk.ledger.stores.postgres import PostgresStore  # noqa: PLC0415
