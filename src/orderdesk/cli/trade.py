@@ -193,9 +193,9 @@ def _outcome(record: OrderRecord) -> None:
     "orderdesk submit BTC_USDT SELL 0.01 --limit 96000 --stop 95500 --tif GTC",
 )
 def submit(
-    symbol: Annotated[str, typer.Argument(help="e.g. BTC_USDT (or BTC/USDT)")],
-    side: Annotated[Side, typer.Argument(help="BUY or SELL", case_sensitive=False)],
-    quantity: Annotated[str, typer.Argument(help="in the base asset, e.g. 0.015")],
+    symbol: Annotated[str, typer.Argument(metavar="SYMBOL", help="e.g. BTC_USDT (or BTC/USDT)")],
+    side: Annotated[Side, typer.Argument(metavar="SIDE", help="BUY or SELL", case_sensitive=False)],
+    quantity: Annotated[str, typer.Argument(metavar="QTY", help="in the base asset, e.g. 0.015")],
     *,
     limit: Annotated[
         str | None, typer.Option(help="limit price (LIMIT; STOP_LIMIT with --stop)")
@@ -227,8 +227,9 @@ def submit(
 ) -> None:
     """Record an order, send it to the venue and show what the venue said.
 
-    MARKET without --limit, LIMIT with it, STOP_LIMIT with --limit and --stop. A QTY or
-    price off the venue's step or tick is refused unless --round is given.
+    MARKET without --limit, LIMIT with it, STOP_LIMIT with --limit and --stop.
+
+    A QTY or price off the venue's step or tick is refused unless --round is given.
     """
     settings = config(db=db, account=account)
     price, stop_price = _decimal("--limit", limit), _decimal("--stop", stop)

@@ -196,10 +196,11 @@ class PostgresStore(_Reads):
         try:
             with _translated():
                 connection.execute("SET TIME ZONE 'UTC'")
-                if schema is not None and create:
-                    connection.execute(
-                        SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema))
-                    )
+                if schema is not None:
+                    if create:
+                        connection.execute(
+                            SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema))
+                        )
                     connection.execute(SQL("SET search_path TO {}").format(Identifier(schema)))
                 connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             self._version = self._upgrade(upgrade, create)
