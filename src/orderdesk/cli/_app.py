@@ -50,10 +50,14 @@ EXIT_CODES = {
     0: "done",
     1: "an unexpected error (a bug: please report it)",
     2: "bad usage or input (an unknown option, a bad value, a misspelt status, a bad "
-    "config file, an order the pre-trade checks refuse); nothing was recorded or sent",
+    "config file or `--db` URL, an order the pre-trade checks refuse or a price off the "
+    "tick without `--round`, a chart file that cannot be written or `--plot` without the "
+    "`charts` extra, a venue config that is missing or not valid, a venue port already in "
+    "use); nothing was recorded or sent",
     3: "not found (no such order in this account)",
-    4: "the ledger cannot be opened (no such file, unreachable database, a schema to "
-    "upgrade first or one newer than this orderdesk)",
+    4: "the ledger cannot be opened (no such file or no ledger in the database, unreachable "
+    "database, the `postgres` extra not installed, a schema to upgrade first or one newer "
+    "than this orderdesk)",
     5: "the venue cannot be reached, refused the credentials, or its answer is not known "
     "yet (`orderdesk reconcile` settles it)",
     6: "the venue rejected the order (recorded as REJECTED, with its reason)",
