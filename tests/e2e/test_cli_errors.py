@@ -74,6 +74,12 @@ CASES = [
          ("the directory no does not exist",)),
     Case("demo into an unwritable place", ("demo", "--minutes", "1", "--db", "/proc/x.db"), 4,
          ("cannot open the ledger at /proc/x.db",)),
+    Case("an empty --db", ("orders", *ACCOUNT, "--db", ""), 2,
+         ("the ledger is empty text", "pass --db")),
+    Case("a venue URL that is not one", ("submit", "BTC_USDT", "BUY", "0.01", *ACCOUNT), 2,
+         ("venue_url 'nope' is not an http:// or https:// URL",),
+         env={"ORDERDESK_API_KEY": "k", "ORDERDESK_API_SECRET": "s",
+              "ORDERDESK_VENUE_URL": "nope"}),
     Case("db upgrade of an unknown URL scheme", ("db", "upgrade", "--db", "mysql://db/x"), 2,
          ("no store for URL scheme 'mysql'",)),
     # Chart files.

@@ -170,6 +170,8 @@ def open_ledger(db: str, *, create: bool = False) -> Ledger:
 
 def ledger_store(db: str, *, create: bool, upgrade: bool = False) -> Store:
     """Open the store at ``db``; a bad URL exits 2, a ledger that cannot be used exits 4."""
+    if not db.strip():
+        fail(2, "the ledger is empty text", f"pass --db: {LEDGER_FORMS}")
     try:
         return open_store(db, upgrade=upgrade, create=create)
     except LedgerMissing:
