@@ -44,6 +44,8 @@ class Case:
 
 
 ACCOUNT = ("--account", "alice")
+KEYS = {"ORDERDESK_PAPER_API_KEY": "k", "ORDERDESK_PAPER_SECRET": "s",
+        "ORDERDESK_FLAKY_API_KEY": "k", "ORDERDESK_FLAKY_SECRET": "s"}  # fmt: skip
 CASES = [
     # Extras that are not installed.
     Case("stats --plot without the charts extra", ("stats", *ACCOUNT, "--plot", "q.png"), 2,
@@ -131,12 +133,25 @@ CASES = [
          ("environment variable ORDERDESK_PAPER_API_KEY, which is not set",)),
     Case("venue serve without --state", ("venue", "serve", "--config", "venue.json"), 2,
          ("required: --state", "orderdesk venue serve --help")),
+    Case("venue serve with state in a missing directory",
+         ("venue", "serve", "--config", str(VENUE_CONFIG), "--state", "no/v.db"), 2,
+         ("cannot use the state file no/v.db: the directory no does not exist",), env=KEYS),
+    Case("venue serve with a directory as state",
+         ("venue", "serve", "--config", str(VENUE_CONFIG), "--state", "books"), 2,
+         ("cannot use the state file books: books is a directory",), files={"books": None},
+         env=KEYS),
+    Case("venue serve with a state file that is not one",
+         ("venue", "serve", "--config", str(VENUE_CONFIG), "--state", "notes.txt"), 2,
+         ("cannot use the state file notes.txt: file is not a database",),
+         files={"notes.txt": b"my notes, not a venue's state\n" * 100}, env=KEYS),
+    Case("venue serve on no port",
+         ("venue", "serve", "--config", str(VENUE_CONFIG), "--state", "v.db", "--port", "99999"),
+         2, ("'99999' is not a port from 0 to 65535",), env=KEYS),
     Case("venue serve on a port in use",
          ("venue", "serve", "--config", str(VENUE_CONFIG), "--state", "venue.db",
           "--port", "{busy_port}"), 2,
          ("port {busy_port} on 127.0.0.1 is already in use", "--port 0 picks a free one"),
-         env={"ORDERDESK_PAPER_API_KEY": "k", "ORDERDESK_PAPER_SECRET": "s",
-              "ORDERDESK_FLAKY_API_KEY": "k", "ORDERDESK_FLAKY_SECRET": "s"}),
+         env=KEYS),
 ]  # fmt: skip
 
 

@@ -6,7 +6,9 @@ import argparse
 import errno
 import json
 import logging
+import sqlite3
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 from orderdesk.venues.loopback.config import LoopbackConfig, load_config
@@ -48,6 +50,24 @@ def _config(path: str) -> LoopbackConfig:
         _fail(f"the venue config {path} is not usable: {error}")
 
 
+def _why(path: Path, error: sqlite3.Error) -> str:
+    if path.is_dir():
+        return f"{path} is a directory; name a file in it"
+    if not path.parent.is_dir():
+        return f"the directory {path.parent} does not exist"
+    return f"{error} (a state file is one written by `{_PROG}`, or a new file)"
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port from 0 to 65535")
+    return port
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the paper venue until interrupted; return the exit status."""
     parser = _Parser(
@@ -57,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True, help="JSON config: markets, accounts, feed")
     parser.add_argument("--state", required=True, help="SQLite state file (created if missing)")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--port", type=_port, default=8765, help="0 picks a free port")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
@@ -74,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{error.strerror or error}")  # fmt: skip
     except ValueError as error:  # a state file of another configuration
         _fail(f"{args.state}: {error}")
+    except sqlite3.Error as error:
+        _fail(f"cannot use the state file {args.state}: {_why(Path(args.state), error)}")
     print(f"orderdesk paper venue serving on {server.url}", flush=True)
     try:
         server.serve_forever()
