@@ -166,6 +166,13 @@ def test_round_sends_it_rounded_and_says_what_was_rounded(desk: Desk) -> None:
     assert (record.order.quantity, record.order.price) == (Decimal("0.01"), Decimal("94000.12"))
     exact = desk.run("submit", SYMBOL, "SELL", "0.01", "--limit", "96000.00", "--round")
     assert (exact.exit_code, exact.stderr) == (0, "")
+    small = desk.run("submit", SYMBOL, "BUY", "0.000015", "--limit", "94000", "--round")
+    assert small.exit_code == 2
+    assert small.stderr == (
+        "orderdesk: refused before sending: BELOW_MIN_NOTIONAL: notional 0.9400000 USDT is below "
+        "the minimum 5 (nothing was recorded or sent)\n"
+    )
+    assert len(list(desk.ledger().load_all("alice"))) == 2
 
 
 def test_a_ccxt_symbol_is_an_alias_wherever_a_symbol_is_typed(desk: Desk) -> None:

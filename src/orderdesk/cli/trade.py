@@ -107,11 +107,11 @@ class _NegativeNumbers(TyperCommand):
         return list(super().parse_args(ctx, args))
 
 
-def _on_tick(order: Order, market: Market | None, allowed: bool) -> None:
-    """Refuse a price or quantity off the market's tick or step, or with ``allowed`` say
-    how it is rounded; either way before anything is recorded or sent."""
+def _on_tick(order: Order, market: Market | None, allowed: bool) -> list[str]:
+    """Refuse a price or quantity off the market's tick or step before anything is recorded
+    or sent, or with ``allowed`` return the notes that say how each is rounded."""
     if market is None:
-        return  # the broker refuses an unknown symbol
+        return []  # the broker refuses an unknown symbol
     found = roundings(order, market)
     said = [
         f"{_FLAGS[r.field]} {decimal_text(r.before)} to {decimal_text(r.after)} "
@@ -124,8 +124,7 @@ def _on_tick(order: Order, market: Market | None, allowed: bool) -> None:
         raise PreTradeRejected(
             code, f"{market.symbol} would round {', '.join(said)}; pass --round to send it so"
         )
-    for text in said:
-        typer.echo(f"orderdesk: rounded {text} for {market.symbol}", err=True)
+    return [f"orderdesk: rounded {text} for {market.symbol}" for text in said]
 
 
 def _run(settings: Config, work: Callable[[AsyncBroker], Coroutine[Any, Any, _T]]) -> _T:
@@ -259,8 +258,10 @@ def submit(
         fail(2, f"bad order: {message}", "nothing was recorded or sent")
 
     async def work(broker: AsyncBroker) -> OrderRecord:
-        _on_tick(order, (await broker.markets()).get(order.symbol), round_)
+        notes = _on_tick(order, (await broker.markets()).get(order.symbol), round_)
         record = await broker.submit(order)
+        for note in notes:  # once the order is recorded: a refusal stays one line
+            typer.echo(note, err=True)
         deadline = asyncio.get_running_loop().time() + wait
         while not record.order.status.is_terminal and wait:
             if asyncio.get_running_loop().time() >= deadline:
