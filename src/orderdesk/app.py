@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -191,6 +192,11 @@ def live_connector(
     kind, _, exchange_id = venue.partition(":")
     if kind not in ("loopback", "ccxt") or (kind == "ccxt") != bool(exchange_id):
         raise ValueError(f"unknown venue {venue!r}: use loopback or ccxt:<exchange>")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"venue_url {url!r} is not an http:// or https:// URL, "
+                             f"such as {LOOPBACK_URL}")  # fmt: skip
     given = api_key is not None and api_secret is not None
     if kind == "loopback":
         if api_key is None or api_secret is None:

@@ -41,7 +41,7 @@ class Session:
 
     account: str
     ledger: Ledger
-    ledger_path: Path
+    ledger_path: str | Path
     records: list[OrderRecord] = field(default_factory=list)
     cancels: int = 0
     simulated: timedelta = timedelta(0)
@@ -140,14 +140,15 @@ def _new_account(ledger: Ledger, name: str) -> str:
 
 
 def run_session(
-    ledger_path: Path,
+    ledger_path: str | Path,
     *,
     minutes: int = 30,
     seed: int = 7,
     progress: Callable[[int], None] = lambda _: None,
     stop: Callable[[], bool] = lambda: False,
 ) -> Session:
-    """Trade ``minutes`` of simulated market into the ledger at ``ledger_path``.
+    """Trade ``minutes`` of simulated market into the ledger at ``ledger_path`` (a SQLite
+    file or any URL :func:`~orderdesk.ledger.stores.open_store` takes).
 
     ``stop`` is polled once per simulated second; when it returns true the session ends
     there (``Session.interrupted``), every order it sent recorded with its outcome.

@@ -48,6 +48,7 @@ __all__ = [
 __all__ += [  # storage errors
     "ConcurrentUpdate",
     "IntegrityError",
+    "LedgerMissing",
     "NotFound",
     "OperationalError",
     "SchemaVersionError",
@@ -223,6 +224,12 @@ class SchemaVersionError(StoreError):
                 f"({supported}); run `orderdesk db upgrade` first"
             )
         super().__init__(text)
+
+
+class LedgerMissing(StoreError):
+    """There is no ledger where a store was opened only to read one (``create=False``): no
+    SQLite file, or a PostgreSQL database or schema without orderdesk's tables. Nothing was
+    created."""
 
 
 class NotFound(StoreError, LookupError):

@@ -49,6 +49,7 @@ from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
 from orderdesk.model import Market, Order, OrderType, Side, TimeInForce, generate_group_id
 from orderdesk.model.decimals import EXACT, parse_positive
+from orderdesk.model.order import symbol_of
 from orderdesk.model.timestamps import require_utc
 from orderdesk.ports import Connector
 from orderdesk.venues.paper import PaperConnector, PaperExchange, Replay
@@ -118,7 +119,7 @@ def _row(line: int, row: Mapping[str, str]) -> ScheduledOrder:
     at = _time(text("time"), line, "time")
     fields: dict[str, Any] = {
         "parent_group_id": generate_group_id(at),
-        "symbol": text("symbol"),
+        "symbol": symbol_of(text("symbol")),
         "side": _enum(Side, text("side"), line, "side"),
         "order_type": _enum(OrderType, text("order_type"), line, "order_type"),
         "created_at": at,

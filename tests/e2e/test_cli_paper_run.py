@@ -77,6 +77,17 @@ def test_an_orders_csv_is_replayed_at_its_times(tmp_path: Path) -> None:
     assert_replay_matches(ledger.store, {"bt"})
 
 
+def test_an_orders_csv_may_name_a_symbol_as_ccxt_does(tmp_path: Path) -> None:
+    feed, orders, db = _feed(tmp_path / "q.csv"), tmp_path / "o.csv", tmp_path / "p.db"
+    orders.write_text(ORDERS.replace("BTC_USDT", "BTC/USDT"), encoding="utf-8")
+    args = ["paper", "run", "--feed", str(feed), "--orders", str(orders), "--db", str(db),
+            "--account", "bt", "--json"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["submitted"] == 4
+    assert {r.order.symbol for r in _ledger(db).load_all("bt")} == {"BTC_USDT"}
+
+
 STRATEGY = '''
 def every_minute(step):
     """A MARKET buy at second 30 of every minute."""

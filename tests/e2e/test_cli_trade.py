@@ -103,18 +103,88 @@ def test_an_order_the_filters_refuse_is_neither_recorded_nor_sent(desk: Desk) ->
 
 
 def test_bad_input_is_refused_before_anything_is_written(desk: Desk) -> None:
+    shape = "is not a decimal string of the form '123' or '123.45'"
     cases = [
-        (["submit", SYMBOL, "BUY", "0"], "QTY must be a positive number, not 0"),
-        (["submit", SYMBOL, "BUY", "abc"], "is not a number"),
+        (["submit", SYMBOL, "BUY", "0"], "QTY '0' must be greater than 0"),
+        (["submit", SYMBOL, "BUY", "abc"], f"QTY 'abc' {shape}"),
+        (["submit", SYMBOL, "BUY", "1e-2"], f"QTY '1e-2' {shape}"),
+        (["submit", SYMBOL, "BUY", "0.01", "--limit", "94000.5e0"], f"--limit '94000.5e0' {shape}"),
+        (["submit", SYMBOL, "BUY", "0.01", "--limit", "94_000"], f"--limit '94_000' {shape}"),
+        (["submit", SYMBOL, "BUY", "0.01", "--limit", "NaN"], f"--limit 'NaN' {shape}"),
+        (["submit", SYMBOL, "SELL", "-0.01"],
+         "QTY '-0.01' is a negative number; it must be greater than 0 (SELL to sell"),
+        (["submit", SYMBOL, "BUY", "-1", "--limit", "94000"], "QTY '-1' is a negative number"),
+        (["submit", SYMBOL, "BUY", "0.01", "--limit", "-94000"],
+         "--limit '-94000' must be greater than 0"),
+        (["submit", SYMBOL, "BUY", "0.01", "--limit", "96000", "--stop", "-0"],
+         "--stop '-0' must be greater than 0"),
         (["submit", SYMBOL, "BUY", "0.01", "--stop", "96000"], "--stop needs --limit"),
-        (["submit", "btc-usdt", "BUY", "0.01"], "bad order"),
+        (["submit", "btc-usdt", "BUY", "0.01"],
+         "SYMBOL 'btc-usdt' is not a market symbol (BASE_QUOTE, e.g. BTC_USDT or BTC/USDT)"),
         (["submit", SYMBOL, "HOLD", "0.01"], "HOLD"),
-    ]
+    ]  # fmt: skip
     for args, text in cases:
         result = desk.run(*args)
         assert result.exit_code == 2, (args, result.output)
-        assert text in result.output, (args, result.output)
+        assert text in " ".join(result.output.split()), (args, result.output)
+        assert "No such option" not in result.output
     assert not desk.db.exists()
+
+
+def test_a_price_or_quantity_off_the_tick_is_refused_naming_before_and_after(desk: Desk) -> None:
+    cases = [
+        (["BUY", "0.01", "--limit", "94000.123"],
+         "BTC_USDT would round --limit 94000.123 to 94000.12 (tick 0.01); pass --round"),
+        (["SELL", "0.01", "--limit", "96000.001"],
+         "BTC_USDT would round --limit 96000.001 to 96000.01 (tick 0.01); pass --round"),
+        (["BUY", "0.000015"],
+         "BTC_USDT would round QTY 0.000015 to 0.00001 (step 0.00001); pass --round"),
+        (["SELL", "0.010005", "--limit", "96000.005", "--stop", "95500.001"],
+         "would round QTY 0.010005 to 0.01000 (step 0.00001), --limit 96000.005 to 96000.01 "
+         "(tick 0.01), --stop 95500.001 to 95500.01 (tick 0.01); pass --round"),
+    ]  # fmt: skip
+    for args, text in cases:
+        refused = desk.run("submit", SYMBOL, *args)
+        assert refused.exit_code == 2, (args, refused.output)
+        assert refused.output.startswith("orderdesk: refused before sending: ")
+        assert text in refused.output, (args, refused.output)
+        assert refused.output.count("\n") == 1
+    assert list(desk.ledger().load_all("alice")) == []
+
+
+def test_round_sends_it_rounded_and_says_what_was_rounded(desk: Desk) -> None:
+    placed = desk.run("submit", SYMBOL, "BUY", "0.010005", "--limit", "94000.129", "--round",
+                      "--json")  # fmt: skip
+    assert placed.exit_code == 0, placed.output
+    assert placed.stderr == (
+        "orderdesk: rounded QTY 0.010005 to 0.01000 (step 0.00001) for BTC_USDT\n"
+        "orderdesk: rounded --limit 94000.129 to 94000.12 (tick 0.01) for BTC_USDT\n"
+    )
+    shown = json.loads(placed.stdout)
+    assert (shown["quantity"], shown["price"], shown["status"]) == ("0.01000", "94000.12", "OPEN")
+    [record] = desk.ledger().load_all("alice")
+    assert (record.order.quantity, record.order.price) == (Decimal("0.01"), Decimal("94000.12"))
+    exact = desk.run("submit", SYMBOL, "SELL", "0.01", "--limit", "96000.00", "--round")
+    assert (exact.exit_code, exact.stderr) == (0, "")
+    small = desk.run("submit", SYMBOL, "BUY", "0.000015", "--limit", "94000", "--round")
+    assert small.exit_code == 2
+    assert small.stderr == (
+        "orderdesk: refused before sending: BELOW_MIN_NOTIONAL: notional 0.9400000 USDT is below "
+        "the minimum 5 (nothing was recorded or sent)\n"
+    )
+    assert len(list(desk.ledger().load_all("alice"))) == 2
+
+
+def test_a_ccxt_symbol_is_an_alias_wherever_a_symbol_is_typed(desk: Desk) -> None:
+    placed = desk.run("submit", "BTC/USDT", "BUY", "0.01", "--limit", "94000", "--json")
+    assert placed.exit_code == 0, placed.output
+    assert json.loads(placed.stdout)["symbol"] == SYMBOL
+    lower = desk.run("submit", "btc/usdt", "BUY", "0.01", "--limit", "94000", "--json")
+    assert json.loads(lower.stdout)["symbol"] == SYMBOL
+    for typed in ("BTC/USDT", "btc_usdt", SYMBOL):
+        listed = json.loads(desk.run("orders", "--symbol", typed, "--json").stdout)
+        assert [o["symbol"] for o in listed] == [SYMBOL, SYMBOL], typed
+    assert json.loads(desk.run("orders", "--symbol", "ETH/USDT", "--json").stdout) == []
 
 
 def test_an_unreachable_venue_is_exit_5_and_records_nothing(desk: Desk) -> None:

@@ -84,11 +84,9 @@ def test_venue_serve_with_no_keys_at_all_says_so_and_exits_2(tmp_path: Path) -> 
     out, errors = process.communicate(timeout=30)
     assert (process.returncode, out) == (2, "")
     assert errors == (
-        "orderdesk: account paper cannot sign in: ORDERDESK_PAPER_API_KEY is not set "
-        "(export it and restart to trade in it)\n"
-        + FLAKY_NOTICE
-        + "orderdesk: no account of examples/loopback-venue.json can sign in "
-        "(export the variables named above)\n"
+        "orderdesk: no account of examples/loopback-venue.json can sign in: "
+        "ORDERDESK_PAPER_API_KEY, ORDERDESK_FLAKY_API_KEY, ORDERDESK_FLAKY_SECRET not set "
+        "(export them and start again)\n"
     )
     assert not (tmp_path / "venue.db").exists()
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from orderdesk import Order, OrderStatus, OrderType, Side, TimeInForce
 from orderdesk.model.ids import ORDER_ID
+from orderdesk.model.order import symbol_of
 from orderdesk.testing.examples import FILLED_MARKET_ORDER, NEW_LIMIT_ORDER
 
 T0 = datetime(2025, 12, 1, 15, 0, tzinfo=UTC)
@@ -287,3 +288,18 @@ class TestDecimalMessages:
         assert error["loc"] == ("price",)
         assert message in error["msg"]
         assert repr(bad) in error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "symbol"),
+    [
+        ("BTC/USDT", "BTC_USDT"),
+        ("btc/usdt", "BTC_USDT"),
+        ("eth_usdt", "ETH_USDT"),
+        (" BTC_USDT ", "BTC_USDT"),
+        ("BTC-USDT", "BTC-USDT"),  # left for the pattern to refuse
+        ("BTC/USDT:USDT", "BTC/USDT:USDT"),  # a ccxt swap: not a spot symbol
+    ],
+)
+def test_a_symbol_as_typed_is_read_in_orderdesks_form(typed: str, symbol: str) -> None:
+    assert symbol_of(typed) == symbol

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orderdesk import OrderType, PreTradeRejected
-from orderdesk.broker.pretrade import check_order, quantize
+from orderdesk.broker.pretrade import Rounding, check_order, quantize, roundings
 from orderdesk.model.venue import Balance, Market
 from orderdesk.testing.factories import make_order
 from orderdesk.testing.strategies import decimal_texts
@@ -123,3 +124,38 @@ def test_quantize_is_exact_beyond_28_digits() -> None:
     value = D("12345678901234567890.123456789012345678")
     assert quantize(value, D("0.000000000000000001"), up=False) == value
     assert quantize(value, D("0.01"), up=True) == D("12345678901234567890.13")
+
+
+LOOSE = replace(BTC, min_notional=D(0), max_quantity=None)
+
+
+@given(
+    st.sampled_from(["BUY", "SELL"]),
+    decimal_texts(3, 6),
+    decimal_texts(6, 4),
+    st.one_of(st.none(), decimal_texts(6, 4)),
+)
+def test_roundings_name_exactly_what_check_order_changes(
+    side: str, quantity: str, price: str, stop: str | None
+) -> None:
+    kind = OrderType.LIMIT if stop is None else OrderType.STOP_LIMIT
+    order = make_order(side=side, quantity=quantity, price=price, stop_price=stop, order_type=kind)
+    try:
+        checked = check_order(order, LOOSE)
+    except PreTradeRejected:
+        return  # rounds to zero: refused either way
+    found = {r.field: (r.before, r.after) for r in roundings(order, LOOSE)}
+    for name in ("quantity", "price", "stop_price"):
+        before, after = getattr(order, name), getattr(checked, name)
+        assert found.get(name, (before, before)) == (before, after)
+        assert (name in found) == (after != before)
+
+
+def test_roundings_say_before_after_and_the_increment() -> None:
+    order = make_order(side="SELL", order_type=OrderType.STOP_LIMIT, quantity="0.0015",
+                       price="94000.001", stop_price="94500.00")  # fmt: skip
+    assert roundings(order, BTC) == [
+        Rounding("quantity", D("0.0015"), D("0.001"), D("0.001")),
+        Rounding("price", D("94000.001"), D("94000.01"), D("0.01")),
+    ]
+    assert roundings(make_order(quantity="0.5", price="95000.00"), BTC) == []

@@ -32,7 +32,7 @@ PUBLIC = {
     # errors
     "OrderdeskError", "LifecycleError", "InvalidTransition", "Overfill", "FillConflict",
     "AckConflict", "IntegrityAlarm", "StoreError", "IntegrityError", "ConcurrentUpdate",
-    "NotFound", "OperationalError", "SchemaVersionError", "VenueError", "NotSent",
+    "NotFound", "LedgerMissing", "OperationalError", "SchemaVersionError", "VenueError", "NotSent",
     "OutcomeUnknown", "RateLimited", "Banned", "CircuitOpen", "PreTradeRejected",
     "__version__",
 }  # fmt: skip

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from orderdesk.errors import OperationalError
+from orderdesk.errors import LedgerMissing, OperationalError
 from orderdesk.ledger.stores import open_store
 from orderdesk.ledger.stores.memory import MemoryStore
 from orderdesk.ledger.stores.network import on_network_filesystem
@@ -84,3 +85,39 @@ def test_missing_mountinfo_means_unknown_not_network(tmp_path: Path) -> None:
 def test_malformed_cursor_is_refused() -> None:
     with pytest.raises(ValueError, match="is not an order cursor"):
         decode_cursor("2025-12-01T15:00:00+00:00|DROP TABLE")
+
+
+def test_a_read_only_open_creates_no_sqlite_ledger(tmp_path: Path) -> None:
+    missing, empty = tmp_path / "none.db", tmp_path / "empty.db"
+    with pytest.raises(LedgerMissing, match="no ledger at"):
+        open_store(str(missing), create=False)
+    assert not missing.exists()
+    sqlite3.connect(empty).close()
+    with pytest.raises(LedgerMissing, match="holds no orderdesk ledger"):
+        open_store(str(empty), create=False)
+    with sqlite3.connect(empty) as db:
+        assert db.execute("SELECT name FROM sqlite_master").fetchall() == []
+    open_store(str(empty)).close()
+    assert open_store(str(empty), create=False).schema_version > 0
+    with pytest.raises(LedgerMissing, match="memory://"):
+        open_store("memory://", create=False)
+
+
+def test_a_directory_or_a_missing_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(OperationalError, match="is a directory; name a file in it"):
+        open_store(str(tmp_path))
+    with pytest.raises(OperationalError, match=f"the directory {tmp_path / 'no'} does not exist"):
+        open_store(str(tmp_path / "no" / "x.db"))
+
+
+def test_a_read_only_open_creates_no_postgresql_ledger(pg_schema: tuple[str, str]) -> None:
+    url, schema = pg_schema
+    with pytest.raises(LedgerMissing, match="holds no orderdesk ledger"):
+        PostgresStore(url, schema=schema, create=False)
+    with psycopg.connect(url) as connection:
+        found = connection.execute(
+            "SELECT count(*) FROM information_schema.schemata WHERE schema_name = %s", (schema,)
+        ).fetchone()
+    assert found == (0,)
+    PostgresStore(url, schema=schema).close()
+    assert PostgresStore(url, schema=schema, create=False).schema_version > 0

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import NamedTuple
 
 from orderdesk.errors import PreTradeRejected
 from orderdesk.model import Order, Side, decimal_text
 from orderdesk.model.decimals import EXACT
 from orderdesk.model.venue import Balance, Market, RejectCode
 
-__all__ = ["check_order", "quantize"]
+__all__ = ["Rounding", "check_order", "quantize", "roundings"]
 
 
 def quantize(value: Decimal, increment: Decimal, *, up: bool) -> Decimal:
@@ -37,6 +38,32 @@ def quantize(value: Decimal, increment: Decimal, *, up: bool) -> Decimal:
     exponent = increment.as_tuple().exponent
     assert isinstance(exponent, int)
     return result.quantize(Decimal(1).scaleb(min(exponent, 0)), context=EXACT)
+
+
+class Rounding(NamedTuple):
+    """One field that :func:`check_order` puts on the market's tick or step."""
+
+    field: str
+    """``quantity``, ``price`` or ``stop_price``."""
+    before: Decimal
+    after: Decimal
+    increment: Decimal
+    """The tick (prices) or step (quantity) it is rounded to."""
+
+
+def roundings(order: Order, market: Market) -> list[Rounding]:
+    """The fields :func:`check_order` would round to put ``order`` on ``market``'s tick and
+    step, each with its value before and after; empty when the order is on them already.
+
+    Raise :class:`PreTradeRejected` for a price that would round to zero.
+    """
+    quantity = quantize(order.quantity, market.step_size, up=False)
+    found = [Rounding("quantity", order.quantity, quantity, market.step_size)]
+    for name, value in (("price", order.price), ("stop_price", order.stop_price)):
+        rounded = _price(value, market, order.side)
+        if value is not None and rounded is not None:
+            found.append(Rounding(name, value, rounded, market.tick_size))
+    return [r for r in found if r.after != r.before]
 
 
 def _price(value: Decimal | None, market: Market, side: Side) -> Decimal | None:

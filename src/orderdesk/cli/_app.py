@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,9 +16,16 @@ from rich.console import Console
 
 from orderdesk.cli.config import Config, ConfigError, load_config
 from orderdesk.clocks import SystemClock
-from orderdesk.errors import IntegrityAlarm, NotFound, SchemaVersionError, StoreError
+from orderdesk.errors import (
+    IntegrityAlarm,
+    LedgerMissing,
+    NotFound,
+    SchemaVersionError,
+    StoreError,
+)
 from orderdesk.ledger import Journal, Ledger
 from orderdesk.ledger.stores import open_store
+from orderdesk.ports import Store
 
 __all__ = [
     "ALARMED",
@@ -28,6 +36,7 @@ __all__ = [
     "DbOption",
     "JsonOption",
     "ReadingAccountOption",
+    "LEDGER_FORMS",
     "StopFlag",
     "app",
     "config",
@@ -35,26 +44,33 @@ __all__ = [
     "db_app",
     "exit_if_alarmed",
     "fail",
+    "ledger_store",
     "open_ledger",
     "paper_app",
     "reading_account",
     "require_account",
     "shown",
     "venue_app",
+    "writable_file",
 ]
 
 INTERRUPTED = 130
 STILL_WORKING = 7
 ALARMED = 8
+LEDGER_FORMS = "a SQLite file such as orderdesk.db, sqlite:///file.db or postgresql://user@host/db"
 
 EXIT_CODES = {
     0: "done",
     1: "an unexpected error (a bug: please report it)",
     2: "bad usage or input (an unknown option, a bad value, a misspelt status, a bad "
-    "config file, an order the pre-trade checks refuse); nothing was recorded or sent",
+    "config file or `--db` URL, an order the pre-trade checks refuse or a price off the "
+    "tick without `--round`, a chart file that cannot be written or `--plot` without the "
+    "`charts` extra, a venue config that is missing or not valid, a venue port already in "
+    "use); nothing was recorded or sent",
     3: "not found (no such order in this account)",
-    4: "the ledger cannot be opened (no such file, unreachable database, a schema to "
-    "upgrade first or one newer than this orderdesk)",
+    4: "the ledger cannot be opened (no such file or no ledger in the database, unreachable "
+    "database, the `postgres` extra not installed, a schema to upgrade first or one newer "
+    "than this orderdesk)",
     5: "the venue cannot be reached, refused the credentials, or its answer is not known "
     "yet (`orderdesk reconcile` settles it)",
     6: "the venue rejected the order (recorded as REJECTED; its code and reason are shown)",
@@ -153,6 +169,17 @@ def config(**flags: object) -> Config:
         fail(2, str(error))
 
 
+def writable_file(option: str, path: Path) -> None:
+    """Exit 2 unless a file can be written at ``path`` (checked before any work is done)."""
+    if path.is_dir():
+        fail(2, f"{option} {path} is a directory", "give a file name, e.g. quality.png")
+    folder = path.parent
+    if not folder.is_dir():
+        fail(2, f"{option} {path}: there is no directory {folder}", "create it or pick another")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        fail(2, f"{option} {path} cannot be written here", "pick a directory you can write")
+
+
 def require_account(settings: Config) -> str:
     """The configured account, or exit 2 saying how to give one."""
     if settings.account is None:
@@ -192,16 +219,26 @@ def known_order(order_id: str, account: str) -> Iterator[None]:
 def open_ledger(db: str, *, create: bool = False) -> Ledger:
     """Open the ledger at ``db`` without migrating it; exit 4 if it cannot be used.
 
-    A missing SQLite file is created only when ``create`` is set (commands that write).
+    A missing ledger (no SQLite file, a PostgreSQL database without orderdesk's tables) is
+    created only when ``create`` is set (commands that write); reads create nothing.
     """
-    if "://" not in db and not create and not Path(db).exists():
-        fail(4, f"no ledger at {db}", "run `orderdesk demo` or pass --db")
+    return Ledger(ledger_store(db, create=create), SystemClock())
+
+
+def ledger_store(db: str, *, create: bool, upgrade: bool = False) -> Store:
+    """Open the store at ``db``; a bad URL exits 2, a ledger that cannot be used exits 4."""
+    if not db.strip():
+        fail(2, "the ledger is empty text", f"pass --db: {LEDGER_FORMS}")
     try:
-        return Ledger(open_store(db, upgrade=False), SystemClock())
+        return open_store(db, upgrade=upgrade, create=create)
+    except LedgerMissing:
+        fail(4, f"no ledger at {shown(db)}", "run `orderdesk demo` or pass --db")
     except SchemaVersionError as error:
         fail(4, f"cannot use the ledger at {shown(db)}: {error}")
     except StoreError as error:
         fail(4, f"cannot open the ledger at {shown(db)}: {str(error).replace(db, shown(db))}")
+    except ValueError as error:
+        fail(2, f"--db {shown(db)}: {error}", LEDGER_FORMS)
 
 
 class StopFlag:

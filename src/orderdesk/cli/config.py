@@ -109,6 +109,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(file)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path} is not UTF-8 text (byte {error.start}); save it as UTF-8"
+        ) from None
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror}") from None
 
@@ -137,6 +141,10 @@ def _secrets(path: Path) -> dict[str, str]:
     except tomllib.TOMLDecodeError:
         # The parser's message quotes the offending line, which may hold a secret.
         raise ConfigError(f"the secrets file {path} is not valid TOML") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"the secrets file {path} is not UTF-8 text") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read the secrets file {path}: {error.strerror}") from None
     _check_keys(raw, list(SECRET_KEYS), f"the secrets file {path}")
     bad = sorted(k for k, v in raw.items() if not isinstance(v, str) or not v)
     if bad:

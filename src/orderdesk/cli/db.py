@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from orderdesk.cli._app import DbOption, config, db_app, fail, shown, venue_app
-from orderdesk.errors import SchemaVersionError, StoreError
+from orderdesk.cli._app import LEDGER_FORMS, DbOption, config, db_app, fail, shown, venue_app
+from orderdesk.errors import LedgerMissing, SchemaVersionError, StoreError
 from orderdesk.ledger.stores import open_store
 from orderdesk.venues.loopback import main as serve_venue
 
@@ -22,21 +22,20 @@ def upgrade(db: DbOption = None) -> None:
     settings = config(db=db)
     url = settings.db
     name = shown(url)
-    if "://" not in url:
-        from pathlib import Path  # noqa: PLC0415
-
-        if not Path(url).exists():
-            fail(4, f"no ledger at {name}", "nothing to upgrade")
     try:
-        store = open_store(url, upgrade=False)
+        store = open_store(url, upgrade=False, create=False)
         typer.echo(f"ledger {name} is at schema version {store.schema_version}: up to date")
         return
+    except LedgerMissing:
+        fail(4, f"no ledger at {name}", "nothing to upgrade")
     except SchemaVersionError as error:
         if error.found > error.supported:
             fail(4, f"cannot use the ledger at {name}: {error}")
         found, target = error.found, error.supported
     except StoreError as error:
         fail(4, f"cannot open the ledger at {name}: {error}")
+    except ValueError as error:
+        fail(2, f"--db {name}: {error}", LEDGER_FORMS)
     typer.echo(
         f"upgrading ledger {name} from schema version {found} to {target} "
         "(a million orders take up to a minute)...",

@@ -22,11 +22,14 @@ from orderdesk.cli._app import (
     known_order,
     open_ledger,
     reading_account,
+    writable_file,
 )
-from orderdesk.cli.render import chart, record_json
+from orderdesk.cli.render import CHARTS_HINT, chart, charts_installed, record_json
 from orderdesk.clocks import SystemClock
 from orderdesk.ledger import Journal
 from orderdesk.model import decimal_text
+from orderdesk.model.execution_rows import EXECUTION_KEYS, check_keys
+from orderdesk.model.order import symbol_of
 from orderdesk.model.status_filter import status_filter
 from orderdesk.ports import OrderQuery
 from orderdesk.stats import executions, parse_window, report
@@ -42,7 +45,9 @@ def orders(
     status: Annotated[
         str | None, typer.Option(help="a status, or OPEN (working) / CLOSED (finished)")
     ] = None,
-    symbol: Annotated[str | None, typer.Option(help="only this symbol, e.g. BTC_USDT")] = None,
+    symbol: Annotated[
+        str | None, typer.Option(help="only this symbol, e.g. BTC_USDT or BTC/USDT")
+    ] = None,
     since: Annotated[
         datetime | None, typer.Option(help="created at or after (ISO 8601, UTC if no zone)")
     ] = None,
@@ -57,7 +62,9 @@ def orders(
     ledger = open_ledger(settings.db)
     who = reading_account(settings, ledger)
     start = None if since is None else (since if since.tzinfo else since.replace(tzinfo=UTC))
-    query = OrderQuery(statuses=statuses, symbol=symbol, since=start)
+    query = OrderQuery(
+        statuses=statuses, symbol=None if symbol is None else symbol_of(symbol), since=start
+    )
     records = list(ledger.load_all(who, query))
     if as_json:
         typer.echo(json.dumps([record_json(r) for r in records], indent=2))
@@ -154,10 +161,17 @@ def stats(
     """Show execution quality: slippage, time to fill and outcome rates."""
     settings = config(db=db, account=account)
     group_by = [name.strip() for name in by.split(",") if name.strip()]
+    if not group_by:
+        fail(2, "--by names no key", f"choose from {', '.join(EXECUTION_KEYS)}")
     try:
+        check_keys(group_by)
         span = None if window is None else parse_window(window)
     except ValueError as error:
         fail(2, str(error))
+    if plot is not None:
+        if not charts_installed():
+            fail(2, "--plot needs the charts extra", CHARTS_HINT)
+        writable_file("--plot", plot)
     ledger = open_ledger(settings.db)
     who = reading_account(settings, ledger)
     end = None if span is None else SystemClock().now()  # the window ends now
@@ -168,7 +182,12 @@ def stats(
         result = replace(report(found, group_by=group_by), start=start, end=end)
     except ValueError as error:
         fail(2, str(error))
-    drawn = plot is not None and chart(executions(ledger, who, start=start, end=end), plot)
+    drawn = False
+    if plot is not None:
+        try:
+            drawn = chart(executions(ledger, who, start=start, end=end), plot)
+        except OSError as error:
+            fail(2, f"--plot {plot} cannot be written: {error.strerror}")
     if as_json:
         typer.echo(result.to_json())
         if drawn:

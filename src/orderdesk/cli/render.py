@@ -15,7 +15,15 @@ from orderdesk.model import decimal_text
 from orderdesk.model.records import OrderRecord
 from orderdesk.stats import Execution, executions, report
 
-__all__ = ["blotter", "chart", "quality", "recent_fills", "record_json"]
+__all__ = [
+    "CHARTS_HINT",
+    "blotter",
+    "chart",
+    "charts_installed",
+    "quality",
+    "recent_fills",
+    "record_json",
+]
 
 
 def record_json(record: OrderRecord) -> dict[str, object]:
@@ -94,12 +102,27 @@ def quality(out: Console, ledger: Ledger, account: str) -> None:
     out.print(table)
 
 
-def chart(found: Iterable[Execution], path: Path) -> bool:
-    """Draw the execution-quality PNG at ``path``; ``False`` (and a note) without matplotlib."""
+CHARTS_HINT = "pip install 'orderdesk[charts]'"
+
+
+def charts_installed() -> bool:
+    """Whether the ``charts`` extra (matplotlib) is installed."""
     try:
-        from orderdesk.stats.charts import plot_quality  # noqa: PLC0415 - optional extra
+        import matplotlib  # noqa: F401, PLC0415 - an optional extra
     except ImportError:
-        Console(stderr=True).print("(no chart: pip install 'orderdesk[charts]' for the PNG)")
         return False
+    return True
+
+
+def chart(found: Iterable[Execution], path: Path) -> bool:
+    """Draw the execution-quality PNG at ``path``; ``False`` (and a note) without matplotlib.
+
+    A file that cannot be written raises ``OSError``.
+    """
+    if not charts_installed():
+        Console(stderr=True).print(f"(no chart: {CHARTS_HINT} for the PNG)", markup=False)
+        return False
+    from orderdesk.stats.charts import plot_quality  # noqa: PLC0415 - needs matplotlib
+
     plot_quality(found, path)
     return True

@@ -22,10 +22,12 @@ from orderdesk.cli._app import (
     console,
     exit_if_alarmed,
     fail,
+    ledger_store,
     paper_app,
     shown,
+    writable_file,
 )
-from orderdesk.cli.render import blotter, chart, quality, recent_fills
+from orderdesk.cli.render import blotter, chart, charts_installed, quality, recent_fills
 from orderdesk.demo import run_session
 from orderdesk.errors import StoreError
 from orderdesk.model import Market
@@ -40,9 +42,10 @@ __all__ = ["demo", "paper_run"]
     epilog="Example: orderdesk demo --minutes 10 --db /tmp/paper.db --chart /tmp/quality.png"
 )
 def demo(
-    db: Annotated[Path, typer.Option(help="SQLite ledger file (created if missing)")] = Path(
-        "orderdesk.db"
-    ),
+    db: Annotated[
+        str,
+        typer.Option(help="ledger: a SQLite file (created if missing) or a postgresql:// URL"),
+    ] = "orderdesk.db",
     minutes: Annotated[int, typer.Option(min=1, max=1440, help="simulated minutes")] = 30,
     seed: Annotated[int, typer.Option(help="seed of the feed and the strategy")] = 7,
     chart_path: Annotated[
@@ -50,10 +53,14 @@ def demo(
     ] = Path("orderdesk-quality.png"),
 ) -> None:
     """Paper-trade BTC_USDT on a synthetic feed and show the blotter, fills and statistics."""
+    # Everything that can be refused is refused before the first simulated second.
+    if charts_installed():
+        writable_file("--chart", chart_path)
+    ledger_store(db, create=True).close()
     out = console()
     out.print(
         f"[bold]orderdesk paper session[/]: BTC_USDT synthetic feed, {minutes} simulated "
-        f"minutes, seed {seed}, ledger [cyan]{db}[/]"
+        f"minutes, seed {seed}, ledger [cyan]{shown(db)}[/]"
     )
     with (
         StopFlag().installed() as stop,
@@ -73,10 +80,15 @@ def demo(
     blotter(out, session.ledger, session.account)
     recent_fills(out, session.ledger, session.account)
     quality(out, session.ledger, session.account)
-    drawn = chart(executions(session.ledger, session.account), chart_path)
+    try:
+        drawn = chart(executions(session.ledger, session.account), chart_path)
+    except OSError as error:
+        drawn = False
+        typer.echo(f"orderdesk: no chart: cannot write {chart_path}: {error.strerror}", err=True)
     where = f", chart [cyan]{chart_path.resolve()}[/]" if drawn else ""
-    out.print(f"\nFiles: ledger [cyan]{db.resolve()}[/] (account {session.account}){where}")
-    on_db = "" if db == Path("orderdesk.db") else f" --db {db}"
+    place = shown(db) if "://" in db else Path(db).resolve()
+    out.print(f"\nFiles: ledger [cyan]{place}[/] (account {session.account}){where}")
+    on_db = "" if db == "orderdesk.db" else f" --db {shown(db)}"
     out.print(
         f"Next: orderdesk orders{on_db} --status CLOSED, orderdesk stats{on_db} and "
         f"orderdesk trace{on_db} ORD_... read this account, the ledger's latest."

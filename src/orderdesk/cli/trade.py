@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
+from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from orderdesk.app import live_broker, live_connector
 from orderdesk.broker import AsyncBroker
 from orderdesk.broker.core import NOT_SENT_CODE
+from orderdesk.broker.pretrade import roundings
 from orderdesk.cli._app import (
     INTERRUPTED,
     STILL_WORKING,
@@ -40,6 +43,7 @@ from orderdesk.cli.config import Config
 from orderdesk.cli.render import record_json
 from orderdesk.errors import PreTradeRejected, VenueError
 from orderdesk.model import (
+    Market,
     Order,
     OrderStatus,
     OrderType,
@@ -48,23 +52,83 @@ from orderdesk.model import (
     decimal_text,
     generate_group_id,
 )
+from orderdesk.model.decimals import parse_positive
+from orderdesk.model.order import SYMBOL, symbol_of
 from orderdesk.model.records import JournalKind, OrderRecord, SubmitState
+from orderdesk.model.venue import RejectCode
 
 __all__ = ["cancel", "reconcile", "submit"]
 
 _T = TypeVar("_T")
 
 
+_NUMBER_HINT = "plain decimals such as 0.015: no sign, exponent or spaces"
+_NEGATIVE = re.compile(r"-[0-9.].*")
+_FLAGS = {"quantity": "QTY", "price": "--limit", "stop_price": "--stop"}
+
+
 def _decimal(name: str, text: str | None) -> Decimal | None:
+    """The strict parser of the Order's quantities and prices, with the flag's name."""
     if text is None:
         return None
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        fail(2, f"{name} {text!r} is not a number", "plain decimals such as 0.015")
-    if not value.is_finite() or value <= 0:
-        fail(2, f"{name} must be a positive number, not {text}")
-    return value
+        return parse_positive(text)
+    except ValueError as error:
+        fail(2, f"{name} {error}", _NUMBER_HINT)
+
+
+def _symbol(text: str) -> str:
+    symbol = symbol_of(text)
+    if re.fullmatch(SYMBOL, symbol) is None:
+        fail(2, f"SYMBOL {text!r} is not a market symbol", "BASE_QUOTE, e.g. BTC_USDT or BTC/USDT")
+    return symbol
+
+
+class _NegativeNumbers(TyperCommand):
+    """Reads ``-0.01`` among the arguments as the negative number it is, not as an option
+    ``-0``, and refuses it for what it is."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        valued = {
+            name for param in self.params if isinstance(param, TyperOption)
+            and not param.is_flag for name in param.opts
+        }  # fmt: skip
+        slots = [(param.metavar or str(param.name)).upper() for param in self.params
+                 if isinstance(param, TyperArgument)]  # fmt: skip
+        seen, skip = 0, False
+        for token in args:
+            if skip or token in valued:
+                skip = not skip
+                continue
+            if token == "--":
+                break
+            if _NEGATIVE.fullmatch(token):
+                name = slots[seen] if seen < len(slots) else "argument"
+                fail(2, f"{name} {token!r} is a negative number; it must be greater than 0",
+                     "SELL to sell; " + _NUMBER_HINT)  # fmt: skip
+            if not token.startswith("-"):
+                seen += 1
+        return list(super().parse_args(ctx, args))
+
+
+def _on_tick(order: Order, market: Market | None, allowed: bool) -> list[str]:
+    """Refuse a price or quantity off the market's tick or step before anything is recorded
+    or sent, or with ``allowed`` return the notes that say how each is rounded."""
+    if market is None:
+        return []  # the broker refuses an unknown symbol
+    found = roundings(order, market)
+    said = [
+        f"{_FLAGS[r.field]} {decimal_text(r.before)} to {decimal_text(r.after)} "
+        f"({'step' if r.field == 'quantity' else 'tick'} {decimal_text(r.increment)})"
+        for r in found
+    ]
+    if found and not allowed:
+        code = (RejectCode.QUANTITY_NOT_ON_STEP if found[0].field == "quantity"
+                else RejectCode.PRICE_NOT_ON_TICK)  # fmt: skip
+        raise PreTradeRejected(
+            code, f"{market.symbol} would round {', '.join(said)}; pass --round to send it so"
+        )
+    return [f"orderdesk: rounded {text} for {market.symbol}" for text in said]
 
 
 def _run(settings: Config, work: Callable[[AsyncBroker], Coroutine[Any, Any, _T]]) -> _T:
@@ -192,13 +256,14 @@ def _outcome(submitted: _Submitted) -> None:
 
 
 @app.command(
+    cls=_NegativeNumbers,
     epilog="Examples: orderdesk submit BTC_USDT BUY 0.01 --limit 94000 --account alice; "
-    "orderdesk submit BTC_USDT SELL 0.01 --limit 96000 --stop 95500 --tif GTC"
+    "orderdesk submit BTC_USDT SELL 0.01 --limit 96000 --stop 95500 --tif GTC",
 )
 def submit(
-    symbol: Annotated[str, typer.Argument(help="e.g. BTC_USDT")],
-    side: Annotated[Side, typer.Argument(help="BUY or SELL", case_sensitive=False)],
-    quantity: Annotated[str, typer.Argument(help="in the base asset, e.g. 0.015")],
+    symbol: Annotated[str, typer.Argument(metavar="SYMBOL", help="e.g. BTC_USDT (or BTC/USDT)")],
+    side: Annotated[Side, typer.Argument(metavar="SIDE", help="BUY or SELL", case_sensitive=False)],
+    quantity: Annotated[str, typer.Argument(metavar="QTY", help="in the base asset, e.g. 0.015")],
     *,
     limit: Annotated[
         str | None, typer.Option(help="limit price (LIMIT; STOP_LIMIT with --stop)")
@@ -216,6 +281,14 @@ def submit(
     wait: Annotated[
         float, typer.Option(min=0, help="seconds to follow the order until it finishes")
     ] = 0.0,
+    round_: Annotated[
+        bool,
+        typer.Option(
+            "--round",
+            help="round QTY down to the venue's step and prices to its tick (in the owner's "
+            "favour) instead of refusing them; says what was rounded",
+        ),
+    ] = False,
     account: AccountOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -223,10 +296,13 @@ def submit(
     """Record an order, send it to the venue and show what the venue said.
 
     MARKET without --limit, LIMIT with it, STOP_LIMIT with --limit and --stop.
+
+    A QTY or price off the venue's step or tick is refused unless --round is given.
     """
     settings = config(db=db, account=account)
     price, stop_price = _decimal("--limit", limit), _decimal("--stop", stop)
     size = _decimal("QTY", quantity)
+    symbol = _symbol(symbol)
     if stop_price is not None and price is None:
         fail(2, "--stop needs --limit (a STOP_LIMIT order has both)")
     kind = (
@@ -238,7 +314,7 @@ def submit(
     if expire_at is not None:
         expiry = expire_at if expire_at.tzinfo else expire_at.replace(tzinfo=UTC)
     fields: dict[str, object] = {
-        "parent_group_id": group or generate_group_id(now), "symbol": symbol.upper(),
+        "parent_group_id": group or generate_group_id(now), "symbol": symbol,
         "side": side, "order_type": kind, "quantity": size, "price": price,
         "stop_price": stop_price, "time_in_force": tif, "expire_at": expiry,
         "created_at": now, "updated_at": now,
@@ -251,7 +327,10 @@ def submit(
         fail(2, f"bad order: {message}", "nothing was recorded or sent")
 
     async def work(broker: AsyncBroker) -> _Submitted:
+        notes = _on_tick(order, (await broker.markets()).get(order.symbol), round_)
         record = await broker.submit(order)
+        for note in notes:  # once the order is recorded: a refusal stays one line
+            typer.echo(note, err=True)
         deadline = asyncio.get_running_loop().time() + wait
         while not record.order.status.is_terminal and wait:
             if asyncio.get_running_loop().time() >= deadline:

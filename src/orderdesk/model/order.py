@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from typing import Any, Self
 
@@ -12,13 +13,25 @@ from orderdesk.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from orderdesk.model.ids import GROUP_ID, ORDER_ID, generate_order_id
 from orderdesk.model.timestamps import AwareTime
 
-__all__ = ["SYMBOL", "Order"]
+__all__ = ["SYMBOL", "Order", "symbol_of"]
 
 _MISSING = object()
 _TIMES = ("created_at", "updated_at", "expire_at")
 
 SYMBOL = r"^[A-Z]+_[A-Z]+$"
 """A symbol: base and quote asset in capitals, joined by ``_`` (``BTC_USDT``)."""
+
+_TYPED_SYMBOL = re.compile(r"([A-Za-z]+)[_/]([A-Za-z]+)")
+
+
+def symbol_of(text: str) -> str:
+    """A symbol as a person types it, in orderdesk's form: ``BTC/USDT`` (ccxt's form) and
+    ``btc_usdt`` are ``BTC_USDT``. Other text comes back as given, for :data:`SYMBOL` to
+    refuse."""
+    found = _TYPED_SYMBOL.fullmatch(text.strip())
+    if found is None:
+        return text
+    return f"{found[1]}_{found[2]}".upper()
 
 
 class Order(BaseModel):

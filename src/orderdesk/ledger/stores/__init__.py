@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from orderdesk.errors import LedgerMissing, StoreError
 from orderdesk.ports import Store
 
 __all__ = ["open_store"]
 
 
-def open_store(url: str, *, upgrade: bool = True) -> Store:
+def open_store(url: str, *, upgrade: bool = True, create: bool = True) -> Store:
     """Open the store a URL names, creating or migrating its schema.
+
+    With ``create=False`` a ledger that does not exist yet (no SQLite file, a PostgreSQL
+    database or schema without orderdesk's tables) is refused
+    (:class:`~orderdesk.errors.LedgerMissing`) instead of created: a read creates nothing.
 
     With ``upgrade=False`` an existing ledger of an older schema is refused
     (:class:`~orderdesk.errors.SchemaVersionError`) instead of migrated: a newer tool must
@@ -29,10 +34,13 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
     if not sep:
         from orderdesk.ledger.stores.sqlite import SqliteStore  # noqa: PLC0415
 
-        return SqliteStore(url, upgrade=upgrade)
+        return SqliteStore(url, upgrade=upgrade, create=create)
     scheme = scheme.lower()
     if scheme == "memory":
         from orderdesk.ledger.stores.memory import MemoryStore  # noqa: PLC0415
+
+        if not create:
+            raise LedgerMissing("a memory:// ledger lives only in the process that wrote it")
 
         return MemoryStore()
     if scheme == "sqlite":
@@ -48,9 +56,17 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
             raise ValueError(f"unknown sqlite URL options: {sorted(options)}")
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
-        return SqliteStore(path, "FULL" if synchronous == "FULL" else "NORMAL", upgrade=upgrade)
+        return SqliteStore(
+            path, "FULL" if synchronous == "FULL" else "NORMAL", upgrade=upgrade, create=create
+        )
     if scheme in ("postgresql", "postgres"):
-        from orderdesk.ledger.stores.postgres import PostgresStore  # noqa: PLC0415
-
-        return PostgresStore(url, upgrade=upgrade)
+        try:
+            from orderdesk.ledger.stores.postgres import PostgresStore  # noqa: PLC0415
+        except ModuleNotFoundError as error:
+            if not (error.name or "").startswith("psycopg"):
+                raise
+            raise StoreError(
+                "a postgresql:// ledger needs the postgres extra: pip install 'orderdesk[postgres]'"
+            ) from error
+        return PostgresStore(url, upgrade=upgrade, create=create)
     raise ValueError(f"no store for URL scheme {scheme!r}: use memory, sqlite or postgresql")

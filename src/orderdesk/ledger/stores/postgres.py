@@ -21,6 +21,7 @@ from psycopg.sql import SQL, Identifier
 from orderdesk.errors import (
     ConcurrentUpdate,
     IntegrityError,
+    LedgerMissing,
     OperationalError,
     SchemaVersionError,
     StoreError,
@@ -178,13 +179,16 @@ class _Transaction(_Reads):
 class PostgresStore(_Reads):
     """A Store on a PostgreSQL database (optionally inside one schema of it)."""
 
-    def __init__(self, url: str, *, schema: str | None = None, upgrade: bool = True) -> None:
+    def __init__(
+        self, url: str, *, schema: str | None = None, upgrade: bool = True, create: bool = True
+    ) -> None:
         """Connect to ``url`` and create or migrate the schema.
 
         ``schema`` names a PostgreSQL schema (created if missing) to hold the tables, so
         that several ledgers can share a database. Raise
         :class:`~orderdesk.errors.SchemaVersionError` if the schema is newer than this code,
-        or older and ``upgrade`` is false.
+        or older and ``upgrade`` is false; :class:`~orderdesk.errors.LedgerMissing` if
+        ``create`` is false and the database (or schema) holds no ledger, creating nothing.
         """
         if schema is not None and _SCHEMA_NAME.fullmatch(schema) is None:
             raise ValueError(f"{schema!r} is not a plain lower-case schema name")
@@ -195,20 +199,23 @@ class PostgresStore(_Reads):
             with _translated():
                 connection.execute("SET TIME ZONE 'UTC'")
                 if schema is not None:
-                    connection.execute(
-                        SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema))
-                    )
+                    if create:
+                        connection.execute(
+                            SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema))
+                        )
                     connection.execute(SQL("SET search_path TO {}").format(Identifier(schema)))
                 connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            self._version = self._upgrade(upgrade)
+            self._version = self._upgrade(upgrade, create)
         except BaseException:
             connection.close()
             raise
 
-    def _upgrade(self, upgrade: bool) -> int:
+    def _upgrade(self, upgrade: bool, create: bool) -> int:
         with _translated(), self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             current = postgres_schema.read_version(self._db)
+            if current == 0 and not create:
+                raise LedgerMissing("the database holds no orderdesk ledger")
             if current > postgres_schema.LATEST or (
                 not upgrade and 0 < current < postgres_schema.LATEST
             ):

@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 from orderdesk.errors import (
     ConcurrentUpdate,
     IntegrityError,
+    LedgerMissing,
     OperationalError,
     SchemaVersionError,
     StoreError,
@@ -205,16 +206,37 @@ class _Transaction(_Reads):
         return seq
 
 
+def _check_place(path: Path, create: bool) -> None:
+    """Say plainly why SQLite could not open ``path`` ("unable to open database file")."""
+    if path.is_dir():
+        raise OperationalError(
+            f"{path} is a directory; name a file in it, e.g. {path / 'orderdesk.db'}"
+        )
+    if path.is_file():
+        return
+    if not create:
+        raise LedgerMissing(f"no ledger at {path}")
+    if not path.parent.is_dir():
+        raise OperationalError(f"the directory {path.parent} does not exist")
+
+
 class SqliteStore(_Reads):
     """A Store on one SQLite file (or ``:memory:``)."""
 
     def __init__(
-        self, path: str | Path, synchronous: Synchronous = "FULL", *, upgrade: bool = True
+        self,
+        path: str | Path,
+        synchronous: Synchronous = "FULL",
+        *,
+        upgrade: bool = True,
+        create: bool = True,
     ) -> None:
         """Open (creating or migrating) the database at ``path``.
 
         Raise :class:`~orderdesk.errors.SchemaVersionError` if the file was written by a
         newer orderdesk, or by an older one and ``upgrade`` is false;
+        :class:`~orderdesk.errors.LedgerMissing` if ``create`` is false and there is no
+        file or no ledger in it;
         :class:`~orderdesk.errors.OperationalError` if it sits on a network filesystem
         (SQLite's locks are unreliable there) or refuses WAL or the durability setting.
         """
@@ -226,6 +248,8 @@ class SqliteStore(_Reads):
             raise OperationalError(
                 f"{target} is on a network filesystem; SQLite needs a local disk"
             )
+        if not in_memory:
+            _check_place(Path(target), create)
         with _translated():
             # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
             # check_same_thread=False: the store is used by one thread at a time, but not
@@ -236,7 +260,7 @@ class SqliteStore(_Reads):
         super().__init__(connection)
         try:
             self._configure(synchronous, in_memory)
-            self._version = self._upgrade(upgrade)
+            self._version = self._upgrade(upgrade, create)
         except BaseException:
             connection.close()
             raise
@@ -256,9 +280,11 @@ class SqliteStore(_Reads):
         if level != _SYNC_LEVEL[synchronous]:
             raise OperationalError(f"the database refused synchronous={synchronous}")
 
-    def _upgrade(self, upgrade: bool) -> int:
+    def _upgrade(self, upgrade: bool, create: bool) -> int:
         with self._write() as db:
             current = sqlite_schema.read_version(db)
+            if current == 0 and not create:
+                raise LedgerMissing("the database holds no orderdesk ledger")
             if current > sqlite_schema.LATEST or (
                 not upgrade and 0 < current < sqlite_schema.LATEST
             ):

@@ -88,17 +88,19 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], state: LoopbackState) -> None:
+    api: BinanceApi
+
+    def __init__(self, address: tuple[str, int]) -> None:
         super().__init__(address, _Handler)
-        self.api = BinanceApi(state)
 
 
 class LoopbackServer:
     """A running loopback server; a context manager that stops it on exit."""
 
-    def __init__(self, state: LoopbackState, host: str, port: int) -> None:
+    def __init__(self, state: LoopbackState, server: _Server) -> None:
         self.state = state
-        self._server = _Server((host, port), state)
+        server.api = BinanceApi(state)
+        self._server = server
         self._thread: threading.Thread | None = None
 
     @property
@@ -140,6 +142,12 @@ def serve(
     """Build the venue from ``config`` and ``db_path`` (replaying it) and bind the server.
 
     Call :meth:`LoopbackServer.start` (background thread) or
-    :meth:`LoopbackServer.serve_forever`. Port 0 picks a free port.
+    :meth:`LoopbackServer.serve_forever`. Port 0 picks a free port. The port is bound
+    first: one already in use raises ``OSError`` before the state file is touched.
     """
-    return LoopbackServer(LoopbackState(config, db_path), host, port)
+    server = _Server((host, port))
+    try:
+        return LoopbackServer(LoopbackState(config, db_path), server)
+    except BaseException:
+        server.server_close()
+        raise
