@@ -229,6 +229,36 @@ def test_a_restart_replays_the_state_file(config: LoopbackConfig, tmp_path: Path
     assert balances_after == balances_before
 
 
+def test_a_new_state_file_numbers_orders_and_trades_above_every_earlier_session(
+    config: LoopbackConfig, tmp_path: Path
+) -> None:
+    order = {
+        "symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01",
+        "newClientOrderId": "first-1",
+    }  # fmt: skip
+    trades = {"symbol": "BTCUSDT"}
+    quote = {"symbol": "BTCUSDT", "bid": "94999.00", "ask": "95001.00", "quantity": "1"}
+    with serve(config, tmp_path / "one.db").start() as first:
+        admin(first, "quote", dict(quote))
+        one = call(first, "POST", "/api/v3/order", order)[1]["orderId"]
+        one_trades = [t["id"] for t in call(first, "GET", "/api/v3/myTrades", trades)[1]]
+    with serve(config, tmp_path / "one.db").start() as restarted:
+        admin(restarted, "quote", dict(quote))
+        again = call(restarted, "POST", "/api/v3/order", {**order, "newClientOrderId": "first-2"})
+        replayed = [t["id"] for t in call(restarted, "GET", "/api/v3/myTrades", trades)[1]]
+    with serve(config, tmp_path / "two.db").start() as second:
+        admin(second, "quote", dict(quote))
+        two = call(second, "POST", "/api/v3/order", order)[1]["orderId"]
+        two_trades = [t["id"] for t in call(second, "GET", "/api/v3/myTrades", trades)[1]]
+
+    assert one > 10**15  # a session's own base, not 1
+    assert again[1]["orderId"] == one + 1  # a restart replays the same session
+    assert replayed[: len(one_trades)] == one_trades
+    assert two >= one + 10**9  # a new state file: a new session, above the first
+    assert one_trades
+    assert min(two_trades) > max(replayed)
+
+
 def test_secrets_reach_neither_the_state_file_nor_the_logs(
     config: LoopbackConfig, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
