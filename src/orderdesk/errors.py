@@ -8,7 +8,8 @@
     │   └── IntegrityAlarm              the venue told us something impossible
     │       ├── Overfill                fills would exceed the order's quantity
     │       ├── FillConflict            same trade id, different quantity or price
-    │       └── AckConflict             a second ack names a different venue order id
+    │       ├── AckConflict             a second ack names a different venue order id
+    │       └── ContradictedRejection   the venue works or fills an order recorded REJECTED
     ├── PreTradeRejected                the order breaks a venue filter or the balance:
     │                                   nothing was recorded or sent
     ├── VenueError                      talking to a venue failed (not a venue's "no")
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 __all__ = [
     "AckConflict",
+    "ContradictedRejection",
     "FillConflict",
     "IntegrityAlarm",
     "InvalidTransition",
@@ -113,6 +115,19 @@ class AckConflict(IntegrityAlarm):
         super().__init__(
             f"order {order_id}: acked as venue order {known!r}, now reported as {reported!r}"
         )
+
+
+class ContradictedRejection(IntegrityAlarm):
+    """The venue reports working or filling an order the ledger holds REJECTED.
+
+    The lifecycle table keeps REJECTED final: the venue's earlier "no" and its later "yes"
+    cannot both be right, so a person must look. The report is journaled with the alarm
+    (a fill with its figures), so nothing the venue said is lost.
+    """
+
+    def __init__(self, order_id: str, reported: str) -> None:
+        self.order_id = order_id
+        super().__init__(f"order {order_id}: recorded REJECTED, but the venue reports {reported}")
 
 
 # --- Venue errors ------------------------------------------------------------------------

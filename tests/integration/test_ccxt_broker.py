@@ -454,7 +454,8 @@ def test_a_restarted_broker_reconciles_its_open_orders_with_the_venue(
     dry, applied, again, records = run(venue, path, "restart", after_the_restart)
     assert dry == sorted([("behind", first), ("missing_here", None)])
     assert applied == {
-        "missing_here": 1, "behind": 1, "in_doubt": 0, "never_sent": 0, "unknown_there": 0
+        "missing_here": 1, "behind": 1, "in_doubt": 0, "never_sent": 0, "unknown_there": 0,
+        "contradicted": 0,
     }  # fmt: skip
     assert again == dict.fromkeys(applied, 0)
     assert records == {
@@ -513,7 +514,8 @@ def test_the_readmes_real_exchange_example_runs_against_the_loopback_venue(
         "binance-testnet", "binance", True
     )  # fmt: skip
     assert report["counts"] == {
-        "missing_here": 1, "behind": 0, "in_doubt": 0, "never_sent": 0, "unknown_there": 0
+        "missing_here": 1, "behind": 0, "in_doubt": 0, "never_sent": 0, "unknown_there": 0,
+        "contradicted": 0,
     }  # fmt: skip
     [found] = report["differences"]
     assert (found["kind"], found["client_order_id"], found["venue_status"]) == (

@@ -34,6 +34,7 @@ PUBLIC = {
     "AckConflict", "IntegrityAlarm", "StoreError", "IntegrityError", "ConcurrentUpdate",
     "NotFound", "LedgerMissing", "OperationalError", "SchemaVersionError", "VenueError", "NotSent",
     "OutcomeUnknown", "RateLimited", "Banned", "CircuitOpen", "PreTradeRejected",
+    "ContradictedRejection",
     "__version__",
 }  # fmt: skip
 

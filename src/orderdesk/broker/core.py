@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import Enum
 from functools import partial
 from typing import Any, Final
 
@@ -79,6 +80,19 @@ NOT_SENT_CODE: Final = "NOT_SENT"
 
 _MAX_POLL: Final = 16.0
 _PROVEN_UNSENT = (NotSent, RateLimited, Banned, CircuitOpen)
+
+
+class _Resent(Enum):
+    SETTLED = "settled"  # the venue answered: the order is acked or rejected
+    PLACED = "placed"  # refused as a duplicate: the venue holds it, so never send it again
+    IN_DOUBT = "in doubt"  # no answer: go on looking
+
+
+def _is_duplicate(result: SubmitResult) -> bool:
+    """A refusal because the venue already holds an order under this client id."""
+    return not result.accepted and result.reject_code is RejectCode.DUPLICATE_CLIENT_ORDER_ID
+
+
 _VENUE_END: Final[dict[OrderStatus, type[Cancelled] | type[Expired]]] = {
     OrderStatus.CANCELLED: Cancelled,
     OrderStatus.EXPIRED: Expired,
@@ -133,6 +147,7 @@ class AsyncBroker:
         min_negative_answers: int = 3,
         max_resends: int = 10,
         check_balance: bool = True,
+        submit_timeout: timedelta | None = timedelta(seconds=30),
     ) -> None:
         self._ledger = ledger
         self._journal = Journal(ledger.store)
@@ -146,6 +161,7 @@ class AsyncBroker:
         self._poll = poll_interval
         self._min_negatives = min_negative_answers
         self._max_resends = max_resends
+        self._submit_timeout = submit_timeout
         self._check_balance = check_balance
         self._session: _Session | None = None
         self._retriers: dict[str, Retrier] = {}
@@ -278,7 +294,9 @@ class AsyncBroker:
                 Operation.SUBMIT, lambda: session.connector.submit(request)
             )
         except _PROVEN_UNSENT as error:
-            self._ledger.set_submit_state(account, order_id, SubmitState.NOT_SENT)
+            moved = self._ledger.set_submit_state(account, order_id, SubmitState.NOT_SENT)
+            if moved.submit_state is not SubmitState.NOT_SENT:
+                return moved  # another task heard from the venue meanwhile: its word stands
             return self._apply(
                 session,
                 order_id,
@@ -287,7 +305,13 @@ class AsyncBroker:
             )
         except VenueError:  # OutcomeUnknown, or a failure that proves nothing either way
             self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT)
-            return await self._resolve(session, order_id, sent_at)
+            return await self._resolve(session, order_id, sent_at, bound=self._submit_timeout)
+        if _is_duplicate(result):
+            # The venue already holds an order under this client id: evidence, not a "no".
+            self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT)
+            return await self._resolve(
+                session, order_id, sent_at, bound=self._submit_timeout, placed=True
+            )
         return self._adopt_result(session, order_id, result)
 
     def _adopt_result(self, session: _Session, order_id: str, result: SubmitResult) -> OrderRecord:
@@ -306,42 +330,112 @@ class AsyncBroker:
 
     # --- in doubt ------------------------------------------------------------------------
 
-    async def _resolve(self, session: _Session, order_id: str, sent_at: datetime) -> OrderRecord:
-        """Find out whether an in-doubt submit was placed; resend only once sure it was not."""
+    async def _resolve(
+        self,
+        session: _Session,
+        order_id: str,
+        sent_at: datetime,
+        *,
+        bound: timedelta | None,
+        placed: bool = False,
+    ) -> OrderRecord:
+        """Find out whether an in-doubt submit was placed; resend only once sure it was not.
+
+        Any number of resolvers may look (in tasks or processes); only the one whose
+        :meth:`~orderdesk.ledger.Ledger.claim_resend` succeeds sends again, and only when the
+        window has passed since the latest send by anyone. ``placed``: the venue already
+        refused a send as a duplicate, so the order is there and is never sent again. A
+        cancel requested meanwhile wins over a resend. Returns when settled, or when
+        ``bound`` has passed, with the order still IN_DOUBT (a later :meth:`resolve` or
+        :meth:`reconcile` goes on from there).
+        """
+        account = session.account
         started = self._clock.now()
         negatives = resends = 0
         poll = self._poll.total_seconds()
+        settled = False
         while True:
-            record = self._ledger.get(session.account, order_id)
+            record = self._ledger.get(account, order_id)
             if record.submit_state is SubmitState.ACKED or record.order.status.is_terminal:
-                break  # a report or an earlier answer settled it
+                settled = True
+                break  # a report, an earlier answer or another resolver settled it
             found = await self._look_up(session, record, sent_at)
             if isinstance(found, VenueOrder):
-                await self._adopt_venue_order(session, record, found, sent_at)
+                record = await self._adopt_venue_order(session, record, found, sent_at)
+                await self._cancel_if_requested(session, record)
+                settled = True
                 break
             if found is False:
                 negatives += 1
             now = self._clock.now()
-            if negatives >= self._min_negatives and now >= sent_at + self._window:
+            if bound is not None and now - started >= bound:
+                break  # still in doubt, and said so: the caller is not held longer
+            last_sent = self._ledger.last_sent_at(account, order_id) or sent_at
+            if not placed and negatives >= self._min_negatives and now >= last_sent + self._window:
+                if record.cancel_requested_at is not None:
+                    # Provably never placed, and the trader cancelled it: it ends here.
+                    self._ledger.set_submit_state(
+                        account, order_id, SubmitState.NOT_SENT, causation_id="cancel:unplaced"
+                    )
+                    self._apply(session, order_id, Cancelled(at=now), "cancel:unplaced")
+                    settled = True
+                    break
                 if resends >= self._max_resends:
                     break  # still in doubt: reconciliation picks it up
-                resends += 1
-                negatives = 0
-                self._ledger.set_submit_state(session.account, order_id, SubmitState.SENT)
-                sent_at = self._clock.now()
-                try:
-                    result = await session.retrier.call(
-                        Operation.SUBMIT, partial(session.connector.submit, _request(record))
-                    )
-                except VenueError:
-                    self._ledger.set_submit_state(session.account, order_id, SubmitState.IN_DOUBT)
+                claimed = self._ledger.claim_resend(
+                    account, order_id, expected_version=record.version, causation_id="resend"
+                )
+                if claimed is not None:
+                    resends += 1
+                    negatives = 0
+                    outcome = await self._resend(session, claimed)
+                    if outcome is _Resent.SETTLED:
+                        settled = True
+                        break
+                    placed = outcome is _Resent.PLACED
                 else:
-                    self._adopt_result(session, order_id, result)
-                    break
+                    negatives = 0  # another resolver sent it: its send restarts the window
             await self._sleep(poll)
             poll = min(poll * 2, _MAX_POLL)  # a venue that lags is not helped by asking more
-        self.resolutions.append(self._clock.now() - started)
-        return self._ledger.get(session.account, order_id)
+        if settled:
+            self.resolutions.append(self._clock.now() - started)
+        return self._ledger.get(account, order_id)
+
+    async def _resend(self, session: _Session, record: OrderRecord) -> _Resent:
+        """Send a claimed order again; say whether that settled it, proved it placed, or
+        left it in doubt."""
+        account, order_id = session.account, record.order_id
+        try:
+            result = await session.retrier.call(
+                Operation.SUBMIT, partial(session.connector.submit, _request(record))
+            )
+        except VenueError:
+            self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT)
+            return _Resent.IN_DOUBT
+        if _is_duplicate(result):
+            self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT)
+            return _Resent.PLACED
+        settled = self._adopt_result(session, order_id, result)
+        await self._cancel_if_requested(session, settled)
+        return _Resent.SETTLED
+
+    async def _cancel_if_requested(self, session: _Session, record: OrderRecord) -> None:
+        """Cancel at the venue an order that turned out to be working there after its
+        cancel was asked for while it was in doubt."""
+        if record.cancel_requested_at is None or record.order.status.is_terminal:
+            return
+        if record.submit_state is not SubmitState.ACKED:
+            return
+        connector, symbol = session.connector, record.order.symbol
+        try:
+            result = await session.retrier.call(
+                Operation.CANCEL,
+                lambda: connector.cancel(symbol, client_order_id=record.client_order_id),
+            )
+        except VenueError:
+            return  # the cancel stays requested; the next reconcile asks again
+        if result.outcome is CancelOutcome.CANCELLED:
+            self._apply(session, record.order_id, Cancelled(at=result.at), "cancel:reply")
 
     async def _look_up(
         self, session: _Session, record: OrderRecord, since: datetime
@@ -378,9 +472,12 @@ class AsyncBroker:
         )
         if found.filled_quantity > updated.filled_quantity:
             connector, symbol = session.connector, record.order.symbol
-            fills = await session.retrier.call(
-                Operation.QUERY, lambda: connector.fills_since(symbol, since)
-            )
+            try:
+                fills = await session.retrier.call(
+                    Operation.QUERY, lambda: connector.fills_since(symbol, since)
+                )
+            except VenueError:
+                return updated  # acked; its fills and end come with the next look
             for venue_fill in fills:
                 if venue_fill.venue_order_id == found.venue_order_id:
                     updated = self._apply(
@@ -401,7 +498,12 @@ class AsyncBroker:
         record = self._ledger.get(session.account, order_id)
         if record.submit_state is SubmitState.ACKED or record.submit_state is SubmitState.NOT_SENT:
             return record
-        return await self._resolve(session, order_id, record.sent_at or record.order.created_at)
+        return await self._resolve(
+            session,
+            order_id,
+            record.sent_at or record.order.created_at,
+            bound=self._submit_timeout,
+        )
 
     # --- reconciliation ------------------------------------------------------------------
 
@@ -429,6 +531,13 @@ class AsyncBroker:
                 session.account, record.order_id, SubmitState.SENT, causation_id="reconcile"
             )
         return await self._adopt_venue_order(session, record, found, since)
+
+    def contradicted(self, record: OrderRecord, found: VenueOrder) -> OrderRecord:
+        """Journal as an integrity alarm that the venue holds ``record``, recorded REJECTED,
+        as ``found`` (the ledger changes nothing; :attr:`alarms` names it)."""
+        session = self._require()
+        event = Acked(at=self._clock.now(), connector_order_id=found.venue_order_id)
+        return self._apply(session, record.order_id, event, "reconcile")
 
     async def adopt_unknown(self, found: VenueOrder, since: datetime) -> OrderRecord:
         """Record an order found only at the venue, in the current account, with its history."""

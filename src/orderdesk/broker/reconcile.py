@@ -10,7 +10,9 @@ Run at start (after a crash) and on demand. The report lists, for the current ac
   in-doubt protocol: asked, and resent only after the visibility window);
 * ``never_sent``: intent recorded but never sent, typically a crash between the two (on
   apply it is cancelled locally: a stale intent is not traded without being asked again);
-* ``unknown_there``: a working order the venue does not show; reported, never guessed at.
+* ``unknown_there``: a working order the venue does not show; reported, never guessed at;
+* ``contradicted``: an order recorded REJECTED that the venue shows working or filled (on
+  apply its report is journaled as an integrity alarm, for a person to look at).
 
 ``dry_run`` computes the report and changes nothing.
 """
@@ -47,6 +49,7 @@ class DifferenceKind(StrEnum):
     IN_DOUBT = "in_doubt"
     NEVER_SENT = "never_sent"
     UNKNOWN_THERE = "unknown_there"
+    CONTRADICTED = "contradicted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,19 @@ async def reconcile(
             )
             if not dry_run:
                 await broker.adopt_unknown(found, since)
+        elif record.order.status is OrderStatus.REJECTED:
+            if found.status is not OrderStatus.REJECTED:
+                differences.append(
+                    _difference(
+                        DifferenceKind.CONTRADICTED,
+                        "alarm: rejected here, placed there; a person must look",
+                        record,
+                        found,
+                        client_id,
+                    )
+                )
+                if not dry_run:
+                    broker.contradicted(record, found)
         elif _behind(record, found):
             differences.append(
                 _difference(

@@ -23,6 +23,7 @@ from orderdesk.model.records import OrderRecord, SubmitState
 
 __all__ = [
     "SUBMIT_MOVES",
+    "after_resend_claim",
     "StoredFills",
     "after_cancel_request",
     "after_event",
@@ -182,6 +183,12 @@ def after_submit_state(record: OrderRecord, state: SubmitState, at: datetime) ->
         sent_at=record.sent_at or (at if state is _S.SENT else None),
         acked_at=record.acked_at or (at if state is _S.ACKED else None),
     )
+
+
+def after_resend_claim(record: OrderRecord) -> OrderRecord:
+    """Return the record claimed for a resend: SENT, one version on (even from SENT, whose
+    earlier send went stale), its first ``sent_at`` kept for the statistics."""
+    return replace(record, version=record.version + 1, submit_state=_S.SENT)
 
 
 def after_cancel_request(record: OrderRecord, at: datetime) -> OrderRecord | None:

@@ -15,7 +15,7 @@ from orderdesk.ledger import bookkeeping, entries
 from orderdesk.model.fill import Fill, OrderFills
 from orderdesk.model.lifecycle import decide
 from orderdesk.model.plans import ExecutionGroup, TradePlan
-from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
+from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord, SubmitState
 from orderdesk.ports import Store
 
 __all__ = ["Journal", "OrderHistory", "Trace", "replay"]
@@ -138,7 +138,10 @@ def replay(journal: Iterable[JournalEntry]) -> dict[str, OrderHistory]:
                 fills[order_id].add(transition.fill)
         elif kind is JournalKind.SUBMIT_STATE:
             state, at = entries.decode_submit_state(entry.payload)
-            updated = bookkeeping.after_submit_state(record, state, at)
+            if state is SubmitState.SENT and record.submit_state is SubmitState.SENT:
+                updated = bookkeeping.after_resend_claim(record)  # a stale send reclaimed
+            else:
+                updated = bookkeeping.after_submit_state(record, state, at)
         elif kind is JournalKind.CANCEL_REQUESTED:
             updated = bookkeeping.after_cancel_request(record, entries.decode_time(entry.payload))
         else:

@@ -15,9 +15,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
-from orderdesk.errors import ConcurrentUpdate, IntegrityAlarm, LifecycleError, NotFound
+from orderdesk.errors import (
+    ConcurrentUpdate,
+    ContradictedRejection,
+    IntegrityAlarm,
+    InvalidTransition,
+    LifecycleError,
+    NotFound,
+)
 from orderdesk.ledger import bookkeeping, entries
-from orderdesk.model.decimals import parse_positive
+from orderdesk.model.decimals import decimal_text, parse_positive
+from orderdesk.model.enums import OrderStatus
 from orderdesk.model.events import Acked, Filled, OrderEvent
 from orderdesk.model.execution_rows import ExecutionRow, check_keys, execution_row
 from orderdesk.model.execution_totals import ExecutionTotals, submitted_within, totals_of_rows
@@ -41,6 +49,7 @@ __all__ = ["Applied", "Ledger"]
 T = TypeVar("T")
 _ALL: Final = OrderQuery()
 _GROUPS_REMEMBERED: Final = 10_000
+_RESENDABLE: Final = frozenset({SubmitState.SENT, SubmitState.IN_DOUBT})
 
 
 def _note(
@@ -279,6 +288,34 @@ class Ledger:
                 correlation_id=correlation_id,
             )  # fmt: skip
             raise
+        except InvalidTransition as refused:
+            contradiction = self._contradiction(account, order_id, event)
+            if contradiction is None:
+                raise
+            self._record_alarm(
+                account, order_id, event, contradiction, causation_id=causation_id,
+                correlation_id=correlation_id,
+            )  # fmt: skip
+            raise contradiction from refused
+
+    def _contradiction(
+        self, account: str, order_id: str, event: OrderEvent
+    ) -> ContradictedRejection | None:
+        """The alarm for venue evidence (an ack, a fill) about an order recorded REJECTED."""
+        record = self._store.get_order(account, order_id)
+        if record is None or record.order.status is not OrderStatus.REJECTED:
+            return None
+        if isinstance(event, Acked):
+            venue_id = event.connector_order_id
+            return ContradictedRejection(order_id, f"it as venue order {venue_id!r}")
+        if isinstance(event, Filled):
+            fill = event.fill
+            return ContradictedRejection(
+                order_id,
+                f"trade {fill.trade_id!r}: {decimal_text(fill.quantity)} @ "
+                f"{decimal_text(fill.price)}",
+            )
+        return None
 
     def _record_alarm(
         self,
@@ -406,11 +443,18 @@ class Ledger:
         causation_id: str | None = None,
         correlation_id: str | None = None,
     ) -> OrderRecord:
-        """Move the order's submit state (NOT_SENT, SENT, IN_DOUBT, ACKED); idempotent."""
+        """Move the order's submit state (NOT_SENT, SENT, IN_DOUBT, ACKED); idempotent.
+
+        A move the state has already gone past (anything once ACKED, IN_DOUBT once NOT_SENT)
+        is stale news from a slower task: it changes nothing, and the order is returned as
+        it stands, for the caller to compare with the state it asked for.
+        """
 
         def work(tx: StoreTransaction) -> OrderRecord:
             record = self._for_update(tx, account, order_id)
             now = self._clock.now()
+            if state not in bookkeeping.SUBMIT_MOVES[record.submit_state]:
+                return record
             updated = bookkeeping.after_submit_state(record, state, now)
             if updated is None:
                 return record
@@ -427,6 +471,60 @@ class Ledger:
             return updated
 
         return self._atomically(work)
+
+    def claim_resend(
+        self,
+        account: str,
+        order_id: str,
+        *,
+        expected_version: int,
+        causation_id: str | None = None,
+    ) -> OrderRecord | None:
+        """Claim the right to send an in-doubt order again; return it SENT, or ``None``.
+
+        A compare-and-set on the order's version: the claim holds only if nothing changed
+        the order since the caller read it at ``expected_version`` (another resolver's
+        claim, an answer, a report), the order still has no venue answer (SENT or
+        IN_DOUBT, not finished) and no cancel was requested. One resolver at a time, in
+        any task or process, wins; the others get ``None`` and only observe. The claim is
+        journaled as a ``submit_state`` SENT entry, which :meth:`last_sent_at` reads.
+        """
+
+        def work(tx: StoreTransaction) -> OrderRecord | None:
+            record = self._for_update(tx, account, order_id)
+            if (
+                record.version != expected_version
+                or record.submit_state not in _RESENDABLE
+                or record.order.status.is_terminal
+                or record.cancel_requested_at is not None
+            ):
+                return None
+            now = self._clock.now()
+            updated = bookkeeping.after_resend_claim(record)
+            tx.update_order(updated, record.version)
+            _note(
+                tx,
+                JournalKind.SUBMIT_STATE,
+                record,
+                entries.encode_submit_state(SubmitState.SENT, now),
+                at=now,
+                causation_id=causation_id,
+                correlation_id=None,
+            )
+            return updated
+
+        return self._atomically(work)
+
+    def last_sent_at(self, account: str, order_id: str) -> datetime | None:
+        """Return when the order was last sent (its first send, or the latest resend claim),
+        from its journal; ``None`` if it never was."""
+        latest = None
+        for entry in self._store.journal_of_order(account, order_id):
+            if entry.kind is JournalKind.SUBMIT_STATE:
+                state, at = entries.decode_submit_state(entry.payload)
+                if state is SubmitState.SENT:
+                    latest = at
+        return latest
 
     def request_cancel(
         self,

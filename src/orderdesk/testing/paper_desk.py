@@ -52,6 +52,9 @@ class PaperDesk:
     visibility_window: timedelta = timedelta(seconds=120)
     check_balance: bool = True
     report_stream: bool = True
+    submit_timeout: timedelta | None = None
+    """How long ``submit`` may resolve an in-doubt order; unbounded by default, so that a
+    proof drives every submit to its end, as a resolver that never gives up would."""
     """Whether reports reach the broker; off, it learns only by asking (a dead user stream)."""
 
     def __post_init__(self) -> None:
@@ -75,6 +78,7 @@ class PaperDesk:
             sleep=self._sleep,
             visibility_window=self.visibility_window,
             check_balance=self.check_balance,
+            submit_timeout=self.submit_timeout,
         )
         self.broker.settings(account=self.accounts[0])
         self.quote(Decimal("94999.99"), Decimal("95000.01"))

@@ -315,9 +315,44 @@ class StoreContract(StoreProperties, StoreFastPaths):
         assert doubt.submit_state is SubmitState.IN_DOUBT
         assert doubt.order.status is OrderStatus.PENDING
         ledger.apply("acct-1", record.order_id, Acked(T0 + timedelta(seconds=3)))
-        assert ledger.get("acct-1", record.order_id).submit_state is SubmitState.ACKED
-        with pytest.raises(InvalidTransition):
-            ledger.set_submit_state("acct-1", record.order_id, SubmitState.SENT)
+        acked = ledger.get("acct-1", record.order_id)
+        assert acked.submit_state is SubmitState.ACKED
+        journal = ledger.store.journal_of_order("acct-1", record.order_id)
+        # A slower task's stale move (SENT after the ack) changes nothing and says so by
+        # returning the order as it stands.
+        for stale in (SubmitState.SENT, SubmitState.IN_DOUBT, SubmitState.NOT_SENT):
+            assert ledger.set_submit_state("acct-1", record.order_id, stale) == acked
+        assert ledger.store.journal_of_order("acct-1", record.order_id) == journal
+
+    def test_one_resend_claim_wins_and_a_stale_one_or_a_cancel_gets_none(
+        self, ledger: Ledger, clock: ManualClock
+    ) -> None:
+        record = recorded_order(ledger)
+        account, order_id = "acct-1", record.order_id
+        ledger.set_submit_state(account, order_id, SubmitState.SENT)
+        doubt = ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT)
+        clock.advance(timedelta(seconds=130))
+        first = ledger.claim_resend(account, order_id, expected_version=doubt.version)
+        second = ledger.claim_resend(account, order_id, expected_version=doubt.version)
+        assert first is not None
+        assert (first.submit_state, first.version, first.sent_at) == (
+            SubmitState.SENT, doubt.version + 1, T0,
+        )  # fmt: skip
+        assert second is None  # the other resolver read the same version: it only observes
+        assert ledger.last_sent_at(account, order_id) == T0 + timedelta(seconds=130)
+        # A send gone stale (its resolver died) may be claimed again, from SENT.
+        clock.advance(timedelta(seconds=130))
+        again = ledger.claim_resend(account, order_id, expected_version=first.version)
+        assert again is not None
+        assert again.version == first.version + 1
+        assert ledger.last_sent_at(account, order_id) == T0 + timedelta(seconds=260)
+        ledger.request_cancel(account, order_id)
+        cancelled = ledger.get(account, order_id)
+        assert ledger.claim_resend(account, order_id, expected_version=cancelled.version) is None
+        ledger.apply(account, order_id, Acked(T0 + timedelta(seconds=261), "V-1"))
+        acked = ledger.get(account, order_id)
+        assert ledger.claim_resend(account, order_id, expected_version=acked.version) is None
+        assert assert_replay_matches(ledger.store, {account}) == 1
 
     def test_cancel_request_is_recorded_once(self, ledger: Ledger, clock: ManualClock) -> None:
         record = recorded_order(ledger)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orderdesk.clocks import ManualClock
-from orderdesk.errors import AckConflict, InvalidTransition, Overfill
+from orderdesk.errors import AckConflict, ContradictedRejection, InvalidTransition, Overfill
 from orderdesk.ledger import Ledger
 from orderdesk.model.enums import OrderStatus
 from orderdesk.model.events import Filled, Rejected
@@ -97,7 +97,7 @@ class StoreProperties:
                     else:
                         event = data.draw(strategies.events(record.order, trades))
                         ledger.apply(account, record.order_id, event)
-                except (InvalidTransition, Overfill, AckConflict):
+                except (InvalidTransition, Overfill, AckConflict, ContradictedRejection):
                     pass
         assert after is not None
         assert assert_replay_matches(store, accounts, after) >= 1
