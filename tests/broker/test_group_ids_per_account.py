@@ -22,9 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = "EXG_20251201_145955_shared01"
 
 
-@pytest.fixture(
-    params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "memory":
         return "memory://"
@@ -69,11 +67,8 @@ def test_bob_submits_in_a_group_id_alice_already_used(store_url: str) -> None:
 
 def _readme_broker_block() -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    (block,) = [
-        found
-        for found in re.findall(r"^```python\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
-        if "paper_broker()" in found
-    ]
+    python: list[str] = re.findall(r"^```python\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
+    (block,) = [found for found in python if "paper_broker()" in found]
     return block
 
 
@@ -89,7 +84,7 @@ def test_the_readme_broker_example_runs_twice_into_one_ledger_in_two_accounts(
         code = code.replace('{"account": "paper"}', f"{{'account': {account!r}}}")
         assert code.count(repr(account)) == 2  # both the broker and the settings changed
         scope: dict[str, object] = {}
-        exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own code
+        exec(compile(code, "README.md", "exec"), scope)
         trade = scope["trade"]
         order_ids[account] = trade.order_id  # type: ignore[attr-defined]
         assert [o.order_id for o in scope["closed_trades"]] == [order_ids[account]]  # type: ignore[attr-defined]

@@ -95,19 +95,21 @@ def _fits(value: Decimal, *, positive: bool) -> bool:
 
 
 def _expect_exactly(model: type[object], fields: dict[str, object], name: str) -> None:
+    """Build ``model``: exactly the value if it fits, else a ValidationError naming ``name``
+    (any other exception fails the test)."""
     value = fields[name]
     assert isinstance(value, Decimal)
-    try:
-        built = model(**fields)
-    except ValidationError as refused:
-        assert not _fits(value, positive=name != "fee"), refused
-        assert [error["loc"] for error in refused.errors()] == [(name,)]
+    if not _fits(value, positive=name != "fee"):
+        with pytest.raises(ValidationError) as caught:
+            model(**fields)
+        assert [error["loc"] for error in caught.value.errors()] == [(name,)]
         return
-    assert _fits(value, positive=name != "fee")
-    kept = getattr(built, name)
+    kept = getattr(model(**fields), name)
     assert kept == value
-    kept_exponent = kept.as_tuple().exponent
-    assert kept_exponent == min(0, value.as_tuple().exponent) or (value.is_zero() and kept == 0)
+    if value.is_zero():
+        assert kept.as_tuple() == (0, (0,), min(0, value.as_tuple().exponent))
+    else:  # the scale is kept; a positive exponent is made positional
+        assert kept.as_tuple().exponent == min(0, value.as_tuple().exponent)
     assert "E" not in format(kept, "f")
 
 
