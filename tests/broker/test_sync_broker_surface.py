@@ -5,10 +5,12 @@ exactly what the AsyncBroker's give."""
 from __future__ import annotations
 
 import inspect
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 from orderdesk import AsyncBroker, Broker, Order, paper_broker
+from orderdesk.broker import OrderUpdate
 from orderdesk.broker.reconcile import Difference, DifferenceKind, ReconcileReport
 from orderdesk.clocks import ManualClock
 from orderdesk.model import ExecutionGroup, OrderStatus
@@ -179,3 +181,34 @@ def test_resolve_adopts_an_in_doubt_order_the_venue_holds() -> None:
         assert resolved.order.connector_order_id == placed.venue_order_id
         assert broker.resolve(order.order_id) == resolved
         assert broker.on_report(venue.take_reports("paper")[0]) == resolved
+
+
+def test_run_reports_records_the_stream_until_close_then_returns() -> None:
+    clock = ManualClock(T0)
+    broker, venue = paper_broker(clock=clock)
+    heard = []
+    recorded = threading.Event()
+
+    def hear(update: OrderUpdate) -> None:
+        heard.append((update.record.order.status, update.fill is not None))
+        recorded.set()
+
+    venue.on_quote("BTC_USDT", [(D("94999.99"), D("5"))], [(D("95000.01"), D("5"))])
+    record = broker.submit(_limit_buy())
+    venue.take_reports("paper")  # the ack the submit's reply already recorded
+    clock.advance(timedelta(seconds=5))
+    venue.on_quote("BTC_USDT", [(D("93000.00"), D("5"))], [(D("93500.00"), D("5"))])
+    broker.subscribe(hear)
+
+    # Daemon threads with generous joins: a regression fails here instead of hanging the run.
+    stream = threading.Thread(target=broker.run_reports, daemon=True)
+    stream.start()
+    assert recorded.wait(timeout=60)
+    closing = threading.Thread(target=broker.close, daemon=True)  # cancels the stream, which
+    closing.start()  # would otherwise wait for the next report forever, and close with it
+    closing.join(timeout=60)
+    stream.join(timeout=60)
+
+    assert (closing.is_alive(), stream.is_alive()) == (False, False)
+    assert heard == [(OrderStatus.FILLED, True)]
+    assert broker.core.ledger.get("paper", record.order_id).order.status is OrderStatus.FILLED

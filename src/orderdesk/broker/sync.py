@@ -9,6 +9,7 @@ synchronous caller gets the same changes from ``subscribe(callback)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import CancelledError, Future
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -47,6 +48,7 @@ class Broker:
         self._core = core
         self._portal_context: AbstractContextManager[BlockingPortal] = start_blocking_portal()
         self._portal = self._portal_context.__enter__()
+        self._report_loops: set[Future[None]] = set()
 
     @property
     def core(self) -> AsyncBroker:
@@ -54,7 +56,10 @@ class Broker:
         return self._core
 
     def close(self) -> None:
-        """Stop the background event loop."""
+        """Stop the background event loop (and any :meth:`run_reports` first: it runs until
+        cancelled, and the loop waits for its tasks)."""
+        for loop in list(self._report_loops):
+            loop.cancel()
         self._portal_context.__exit__(None, None, None)
 
     def __enter__(self) -> Self:
@@ -148,14 +153,20 @@ class Broker:
         return self._portal.call(self._core.on_reports, reports)
 
     def run_reports(self) -> None:
-        """See :meth:`AsyncBroker.run_reports`: blocks until the venue's report stream ends;
-        an interrupt (Ctrl-C) stops it."""
-        future = self._portal.start_task_soon(self._core.run_reports)
+        """See :meth:`AsyncBroker.run_reports`: record reports as they arrive, blocking the
+        calling thread until :meth:`close` (then it returns) or an interrupt (Ctrl-C)."""
+        loop = self._portal.start_task_soon(self._core.run_reports)
+        self._report_loops.add(loop)
         try:
-            future.result()
+            loop.result()
+        except CancelledError:
+            if not loop.cancelled():
+                raise
         except BaseException:
-            future.cancel()
+            loop.cancel()
             raise
+        finally:
+            self._report_loops.discard(loop)
 
     def cancel(self, order_id: str) -> OrderRecord:
         """See :meth:`AsyncBroker.cancel`."""
