@@ -48,19 +48,29 @@ _SIGNED = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,18})?")
 _ONE = Decimal(1)
 
 
+def _shown(raw: object) -> str:
+    """``repr`` of an input for a message; an int too long for ``repr`` is described."""
+    try:
+        return repr(raw)
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        return f"an {type(raw).__name__} too long to print"
+
+
 def _checked(value: Decimal, raw: object) -> Decimal:
     if not value.is_finite():
-        raise ValueError(f"{raw!r} is not a finite decimal")
+        raise ValueError(f"{_shown(raw)} is not a finite decimal")
     if value.is_zero() and value.is_signed():
-        raise ValueError(f"{raw!r} is a negative zero")
+        raise ValueError(f"{_shown(raw)} is a negative zero")
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)  # finite decimals have an int exponent
     if exponent < -MAX_SCALE:
-        raise ValueError(f"{raw!r} has more than {MAX_SCALE} decimal places")
+        raise ValueError(f"{_shown(raw)} has more than {MAX_SCALE} decimal places")
+    # The size is checked before the value is made positional: quantizing 1E+30 needs 31
+    # digits, and the caller's decimal context (28 by default) would raise InvalidOperation.
+    if not value.is_zero() and value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(f"{_shown(raw)} has more than {MAX_INTEGER_DIGITS} integer digits")
     if exponent > 0:
-        value = value.quantize(_ONE)  # 1E+2 -> 100: positional, scale 0
-    if value.adjusted() >= MAX_INTEGER_DIGITS:
-        raise ValueError(f"{raw!r} has more than {MAX_INTEGER_DIGITS} integer digits")
+        value = value.quantize(_ONE, context=EXACT)  # 1E+2 -> 100: positional, scale 0
     return value
 
 
@@ -103,7 +113,7 @@ def _parse(raw: object, pattern: re.Pattern[str], shape: str) -> Decimal:
         return _checked(Decimal(raw), raw)
     if isinstance(raw, int):
         return _checked(Decimal(int(raw)), raw)
-    raise ValueError(f"{raw!r} is a {kind.__name__}; give a str, int or Decimal")
+    raise ValueError(f"{_shown(raw)} is a {kind.__name__}; give a str, int or Decimal")
 
 
 def parse_positive(raw: object) -> Decimal:
