@@ -138,6 +138,10 @@ class Broker:
         """See :meth:`AsyncBroker.catch_up`."""
         return self._portal.call(self._core.catch_up, record, found, since)
 
+    def contradicted(self, record: OrderRecord, found: VenueOrder) -> OrderRecord:
+        """See :meth:`AsyncBroker.contradicted`."""
+        return self._portal.call(self._core.contradicted, record, found)
+
     def adopt_unknown(self, found: VenueOrder, since: datetime) -> OrderRecord:
         """See :meth:`AsyncBroker.adopt_unknown`."""
         return self._portal.call(self._core.adopt_unknown, found, since)
