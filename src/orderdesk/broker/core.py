@@ -86,6 +86,7 @@ class _Resent(Enum):
     SETTLED = "settled"  # the venue answered: the order is acked or rejected
     PLACED = "placed"  # refused as a duplicate: the venue holds it, so never send it again
     IN_DOUBT = "in doubt"  # no answer: go on looking
+    OBSERVED = "observed"  # another resolver won the claim: this one only looks
 
 
 def _is_duplicate(result: SubmitResult) -> bool:
@@ -241,6 +242,7 @@ class AsyncBroker:
         in the journal.
         """
         session = self._require()
+        deadline = self._deadline()
         markets = await self._markets(session)
         market = markets.get(order.symbol)
         if market is None:
@@ -264,7 +266,7 @@ class AsyncBroker:
             group=_default_group(session.account, checked),
         )
         self._publish(record)
-        return await self._send(session, record)
+        return await self._send(session, record, deadline)
 
     async def markets(self) -> dict[str, Market]:
         """Return the current venue's markets (loaded once per session)."""
@@ -284,14 +286,21 @@ class AsyncBroker:
         except VenueError:  # a quote is worth having, not worth failing an order for
             return None
 
-    async def _send(self, session: _Session, record: OrderRecord) -> OrderRecord:
+    def _deadline(self) -> datetime | None:
+        """When a call bounded by ``submit_timeout`` must return, from now."""
+        bound = self._submit_timeout
+        return None if bound is None else self._clock.now() + bound
+
+    async def _send(
+        self, session: _Session, record: OrderRecord, deadline: datetime | None
+    ) -> OrderRecord:
         account, order_id = session.account, record.order_id
         self._ledger.set_submit_state(account, order_id, SubmitState.SENT)
         request = _request(record)
         sent_at = self._clock.now()
         try:
             result = await session.retrier.call(
-                Operation.SUBMIT, lambda: session.connector.submit(request)
+                Operation.SUBMIT, lambda: session.connector.submit(request), deadline=deadline
             )
         except _PROVEN_UNSENT as error:
             moved = self._ledger.set_submit_state(account, order_id, SubmitState.NOT_SENT)
@@ -305,13 +314,11 @@ class AsyncBroker:
             )
         except VenueError:  # OutcomeUnknown, or a failure that proves nothing either way
             self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT)
-            return await self._resolve(session, order_id, sent_at, bound=self._submit_timeout)
+            return await self._resolve(session, order_id, sent_at, deadline=deadline)
         if _is_duplicate(result):
             # The venue already holds an order under this client id: evidence, not a "no".
             self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT)
-            return await self._resolve(
-                session, order_id, sent_at, bound=self._submit_timeout, placed=True
-            )
+            return await self._resolve(session, order_id, sent_at, deadline=deadline, placed=True)
         return self._adopt_result(session, order_id, result)
 
     def _adopt_result(self, session: _Session, order_id: str, result: SubmitResult) -> OrderRecord:
@@ -336,7 +343,7 @@ class AsyncBroker:
         order_id: str,
         sent_at: datetime,
         *,
-        bound: timedelta | None,
+        deadline: datetime | None,
         placed: bool = False,
     ) -> OrderRecord:
         """Find out whether an in-doubt submit was placed; resend only once sure it was not.
@@ -345,8 +352,8 @@ class AsyncBroker:
         :meth:`~orderdesk.ledger.Ledger.claim_resend` succeeds sends again, and only when the
         window has passed since the latest send by anyone. ``placed``: the venue already
         refused a send as a duplicate, so the order is there and is never sent again. A
-        cancel requested meanwhile wins over a resend. Returns when settled, or when
-        ``bound`` has passed, with the order still IN_DOUBT (a later :meth:`resolve` or
+        cancel requested meanwhile wins over a resend. Returns when settled, or by
+        ``deadline``, with the order still IN_DOUBT (a later :meth:`resolve` or
         :meth:`reconcile` goes on from there).
         """
         account = session.account
@@ -359,7 +366,9 @@ class AsyncBroker:
             if record.submit_state is SubmitState.ACKED or record.order.status.is_terminal:
                 settled = True
                 break  # a report, an earlier answer or another resolver settled it
-            found = await self._look_up(session, record, sent_at)
+            if deadline is not None and self._clock.now() >= deadline:
+                break  # still in doubt, and said so: the caller is not held longer
+            found = await self._look_up(session, record, sent_at, deadline)
             if isinstance(found, VenueOrder):
                 record = await self._adopt_venue_order(session, record, found, sent_at)
                 await self._cancel_if_requested(session, record)
@@ -368,46 +377,64 @@ class AsyncBroker:
             if found is False:
                 negatives += 1
             now = self._clock.now()
-            if bound is not None and now - started >= bound:
-                break  # still in doubt, and said so: the caller is not held longer
+            if deadline is not None and now >= deadline:
+                break
             last_sent = self._ledger.last_sent_at(account, order_id) or sent_at
             if not placed and negatives >= self._min_negatives and now >= last_sent + self._window:
-                if record.cancel_requested_at is not None:
-                    # Provably never placed, and the trader cancelled it: it ends here.
-                    self._ledger.set_submit_state(
-                        account, order_id, SubmitState.NOT_SENT, causation_id="cancel:unplaced"
-                    )
-                    self._apply(session, order_id, Cancelled(at=now), "cancel:unplaced")
-                    settled = True
-                    break
                 if resends >= self._max_resends:
                     break  # still in doubt: reconciliation picks it up
-                claimed = self._ledger.claim_resend(
-                    account, order_id, expected_version=record.version, causation_id="resend"
-                )
-                if claimed is not None:
-                    resends += 1
-                    negatives = 0
-                    outcome = await self._resend(session, claimed)
-                    if outcome is _Resent.SETTLED:
-                        settled = True
-                        break
-                    placed = outcome is _Resent.PLACED
-                else:
-                    negatives = 0  # another resolver sent it: its send restarts the window
-            await self._sleep(poll)
+                outcome = await self._after_window(session, record, deadline)
+                negatives = 0  # a send, ours or another resolver's, restarts the window
+                if outcome is _Resent.SETTLED:
+                    settled = True
+                    break
+                resends += outcome is not _Resent.OBSERVED
+                placed = outcome is _Resent.PLACED
+            await self._pause(poll, deadline)
             poll = min(poll * 2, _MAX_POLL)  # a venue that lags is not helped by asking more
         if settled:
             self.resolutions.append(self._clock.now() - started)
         return self._ledger.get(account, order_id)
 
-    async def _resend(self, session: _Session, record: OrderRecord) -> _Resent:
+    async def _after_window(
+        self, session: _Session, record: OrderRecord, deadline: datetime | None
+    ) -> _Resent:
+        """The window has passed with the order provably not placed: end it if its cancel
+        was asked for, else send it again if this resolver wins the claim."""
+        account, order_id = session.account, record.order_id
+        if record.cancel_requested_at is not None:
+            # Provably never placed, and the trader cancelled it: it ends here.
+            self._ledger.set_submit_state(
+                account, order_id, SubmitState.NOT_SENT, causation_id="cancel:unplaced"
+            )
+            self._apply(session, order_id, Cancelled(at=self._clock.now()), "cancel:unplaced")
+            return _Resent.SETTLED
+        claimed = self._ledger.claim_resend(
+            account, order_id, expected_version=record.version, causation_id="resend"
+        )
+        if claimed is None:
+            return _Resent.OBSERVED  # another resolver sent it, or the order moved on
+        return await self._resend(session, claimed, deadline)
+
+    async def _pause(self, poll: float, deadline: datetime | None) -> None:
+        """Wait ``poll`` seconds, or less, so as not to pass ``deadline``."""
+        wait = poll
+        if deadline is not None:
+            wait = min(wait, (deadline - self._clock.now()).total_seconds())
+        if wait > 0:
+            await self._sleep(wait)
+
+    async def _resend(
+        self, session: _Session, record: OrderRecord, deadline: datetime | None
+    ) -> _Resent:
         """Send a claimed order again; say whether that settled it, proved it placed, or
         left it in doubt."""
         account, order_id = session.account, record.order_id
         try:
             result = await session.retrier.call(
-                Operation.SUBMIT, partial(session.connector.submit, _request(record))
+                Operation.SUBMIT,
+                partial(session.connector.submit, _request(record)),
+                deadline=deadline,
             )
         except VenueError:
             self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT)
@@ -438,23 +465,35 @@ class AsyncBroker:
             self._apply(session, record.order_id, Cancelled(at=result.at), "cancel:reply")
 
     async def _look_up(
-        self, session: _Session, record: OrderRecord, since: datetime
+        self,
+        session: _Session,
+        record: OrderRecord,
+        since: datetime,
+        deadline: datetime | None = None,
     ) -> VenueOrder | bool | None:
-        """Return the venue's order, ``False`` for a clear "not there", ``None`` if unsure."""
+        """Return the venue's order, ``False`` for a clear "not there", ``None`` if unsure
+        (a read failed, or ``deadline`` came before every read was made)."""
         connector, symbol, client_id = (
             session.connector,
             record.order.symbol,
             record.client_order_id,
         )
-        call = session.retrier.call
+        call = partial(session.retrier.call, Operation.QUERY, deadline=deadline)
+        clock = self._clock
+
+        def late() -> bool:
+            return deadline is not None and clock.now() >= deadline
+
         try:
-            found = await call(
-                Operation.QUERY, lambda: connector.query(symbol, client_order_id=client_id)
-            )
+            found = await call(lambda: connector.query(symbol, client_order_id=client_id))
             if found is not None:
                 return found
-            listed = await call(Operation.QUERY, lambda: connector.open_orders(symbol))
-            listed += await call(Operation.QUERY, lambda: connector.closed_orders(symbol, since))
+            if late():
+                return None
+            listed = await call(lambda: connector.open_orders(symbol))
+            if late():
+                return None
+            listed += await call(lambda: connector.closed_orders(symbol, since))
         except VenueError:
             return None
         for venue_order in listed:
@@ -502,7 +541,7 @@ class AsyncBroker:
             session,
             order_id,
             record.sent_at or record.order.created_at,
-            bound=self._submit_timeout,
+            deadline=self._deadline(),
         )
 
     # --- reconciliation ------------------------------------------------------------------

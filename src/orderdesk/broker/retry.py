@@ -258,11 +258,18 @@ class Retrier:
         self.delays: list[tuple[float, float, float]] = []
         """Every wait taken: (delay, its full-jitter bound, the venue's Retry-After or 0)."""
 
-    async def call(self, operation: Operation, send: Callable[[], Awaitable[T]]) -> T:
+    async def call(
+        self,
+        operation: Operation,
+        send: Callable[[], Awaitable[T]],
+        *,
+        deadline: datetime | None = None,
+    ) -> T:
         """Call ``send`` until it succeeds or the policy says stop; raise the last error.
 
         A submit whose outcome is unknown is raised at once (:data:`RetryAction.RESOLVE`):
-        the caller resolves it by querying.
+        the caller resolves it by querying. No retry starts whose longest wait would end
+        after ``deadline``: a caller with a bound of its own is not held past it.
         """
         self.budget.deposit()
         started = self.clock.now()
@@ -272,7 +279,7 @@ class Retrier:
         try:
             return await self._attempt(operation, send)
         except VenueError as error:
-            if not self._should_retry(operation, error, 1, started):
+            if not self._should_retry(operation, error, 1, started, deadline):
                 raise
             await self.sleep(self._wait(error, 1))
 
@@ -282,7 +289,8 @@ class Retrier:
             error = outcome.exception()
             if error is None:
                 return False
-            return self._should_retry(operation, error, state.attempt_number + 1, started)
+            attempt = state.attempt_number + 1
+            return self._should_retry(operation, error, attempt, started, deadline)
 
         def wait(state: RetryCallState) -> float:
             outcome = state.outcome
@@ -306,7 +314,12 @@ class Retrier:
         return result
 
     def _should_retry(
-        self, operation: Operation, error: BaseException, attempt: int, started: datetime
+        self,
+        operation: Operation,
+        error: BaseException,
+        attempt: int,
+        started: datetime,
+        deadline: datetime | None = None,
     ) -> bool:
         """Whether the policy allows another attempt after failed attempt ``attempt``."""
         action = action_for(operation, error)
@@ -314,9 +327,16 @@ class Retrier:
             return False
         if attempt >= self.policy.max_attempts:
             return False
-        elapsed = (self.clock.now() - started).total_seconds()
+        now = self.clock.now()
+        elapsed = (now - started).total_seconds()
         if elapsed >= self.policy.max_total:
             return False
+        if deadline is not None:
+            longest = self.policy.ceiling(attempt)
+            if isinstance(error, RateLimited | Banned):
+                longest = max(longest, error.retry_after)
+            if now + timedelta(seconds=longest) >= deadline:
+                return False
         return self.budget.withdraw()
 
     def _wait(self, error: BaseException, attempt: int) -> float:
