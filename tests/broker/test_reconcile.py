@@ -124,6 +124,7 @@ def test_the_report_is_json_and_a_second_pass_finds_nothing() -> None:
         "never_sent": 1,
         "unknown_there": 0,
         "contradicted": 0,
+        "cancel_pending": 0,
     }
     assert {d["kind"] for d in payload["differences"]} == {"behind", "never_sent"}
     assert run(desk.broker.reconcile()).differences == ()

@@ -456,6 +456,7 @@ def test_a_restarted_broker_reconciles_its_open_orders_with_the_venue(
     assert applied == {
         "missing_here": 1, "behind": 1, "in_doubt": 0, "never_sent": 0, "unknown_there": 0,
         "contradicted": 0,
+        "cancel_pending": 0,
     }  # fmt: skip
     assert again == dict.fromkeys(applied, 0)
     assert records == {
@@ -516,6 +517,7 @@ def test_the_readmes_real_exchange_example_runs_against_the_loopback_venue(
     assert report["counts"] == {
         "missing_here": 1, "behind": 0, "in_doubt": 0, "never_sent": 0, "unknown_there": 0,
         "contradicted": 0,
+        "cancel_pending": 0,
     }  # fmt: skip
     [found] = report["differences"]
     assert (found["kind"], found["client_order_id"], found["venue_status"]) == (

@@ -453,6 +453,14 @@ class AsyncBroker:
             return
         if record.submit_state is not SubmitState.ACKED:
             return
+        await self._cancel_there(session, record)
+
+    async def cancel_at_venue(self, record: OrderRecord) -> OrderRecord:
+        """Send again the cancel asked for ``record`` that the venue has not carried out
+        (reconciliation's ``cancel_pending``); a failure leaves it for the next pass."""
+        return await self._cancel_there(self._require(), record)
+
+    async def _cancel_there(self, session: _Session, record: OrderRecord) -> OrderRecord:
         connector, symbol = session.connector, record.order.symbol
         try:
             result = await session.retrier.call(
@@ -460,9 +468,10 @@ class AsyncBroker:
                 lambda: connector.cancel(symbol, client_order_id=record.client_order_id),
             )
         except VenueError:
-            return  # the cancel stays requested; the next reconcile asks again
+            return record  # the cancel stays requested; the next reconcile asks again
         if result.outcome is CancelOutcome.CANCELLED:
-            self._apply(session, record.order_id, Cancelled(at=result.at), "cancel:reply")
+            return self._apply(session, record.order_id, Cancelled(at=result.at), "cancel:reply")
+        return record
 
     async def _look_up(
         self,

@@ -12,7 +12,9 @@ Run at start (after a crash) and on demand. The report lists, for the current ac
   apply it is cancelled locally: a stale intent is not traded without being asked again);
 * ``unknown_there``: a working order the venue does not show; reported, never guessed at;
 * ``contradicted``: an order recorded REJECTED that the venue shows working or filled (on
-  apply its report is journaled as an integrity alarm, for a person to look at).
+  apply its report is journaled as an integrity alarm, for a person to look at);
+* ``cancel_pending``: an order whose cancel was asked for that the venue still works (the
+  cancel found nothing while the venue hid it, or was lost): on apply it is cancelled there.
 
 ``dry_run`` computes the report and changes nothing.
 """
@@ -50,6 +52,7 @@ class DifferenceKind(StrEnum):
     NEVER_SENT = "never_sent"
     UNKNOWN_THERE = "unknown_there"
     CONTRADICTED = "contradicted"
+    CANCEL_PENDING = "cancel_pending"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +183,15 @@ async def reconcile(
                 )
             )
             if not dry_run:
-                await broker.catch_up(record, found, since)
+                record = await broker.catch_up(record, found, since)
+        if record is not None and record.cancel_requested_at is not None and found.is_open:
+            differences.append(
+                _difference(
+                    DifferenceKind.CANCEL_PENDING, "cancel at the venue", record, found, client_id
+                )
+            )
+            if not dry_run:
+                await broker.cancel_at_venue(record)
     for record in unsettled:
         if record.client_order_id in at_venue:
             continue

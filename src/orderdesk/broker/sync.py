@@ -138,6 +138,10 @@ class Broker:
         """See :meth:`AsyncBroker.catch_up`."""
         return self._portal.call(self._core.catch_up, record, found, since)
 
+    def cancel_at_venue(self, record: OrderRecord) -> OrderRecord:
+        """See :meth:`AsyncBroker.cancel_at_venue`."""
+        return self._portal.call(self._core.cancel_at_venue, record)
+
     def contradicted(self, record: OrderRecord, found: VenueOrder) -> OrderRecord:
         """See :meth:`AsyncBroker.contradicted`."""
         return self._portal.call(self._core.contradicted, record, found)
