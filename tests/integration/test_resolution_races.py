@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -69,10 +70,10 @@ def later(seconds: float, desk: RaceDesk, work: Callable[[], Coroutine[Any, Any,
     return go
 
 
-def desk_for(layout: str, tmp_path: Path, **options: Any) -> RaceDesk:
+def desk_for(layout: str, tmp_path: Path, name: str = "race", **options: Any) -> RaceDesk:
     """``one broker`` (memory), ``two brokers, memory`` or ``two brokers, sqlite``."""
     brokers = 1 if layout == "one broker" else 2
-    url = str(tmp_path / "race.db") if layout.endswith("sqlite") else "memory://"
+    url = str(tmp_path / f"{name}.db") if layout.endswith("sqlite") else "memory://"
     return RaceDesk(store_url=url, brokers_on_ledger=brokers, broker_options=BOUND, **options)
 
 
@@ -282,3 +283,172 @@ def test_an_ack_report_that_overtakes_a_lost_reply_settles_the_submit(kind: str)
         held.venue_order_id,
     )
     assert len(desk.wire.sends_of(record.client_order_id)) == 1
+
+
+# --- seeded races, counted -----------------------------------------------------------------
+
+RACES = int(os.environ.get("ORDERDESK_RACES", "1000"))
+"""Seeded races per configuration (about 5 s in memory, 25 s on SQLite)."""
+LOSSES = [WireFault.LOSE_REQUEST, WireFault.LOSE_REPLY]
+
+
+@dataclass
+class Tally:
+    """What went wrong over many races; every count must be 0."""
+
+    races: int = 0
+    audit: RaceAudit = field(default_factory=RaceAudit)
+    reconcile_errors: int = 0
+    submit_errors: int = 0
+    other_errors: int = 0
+    late_submits: int = 0
+    examples: Counter[str] = field(default_factory=Counter)
+    bad_seeds: list[int] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            **self.audit.counts(),
+            "reconcile_errors": self.reconcile_errors,
+            "submit_errors": self.submit_errors,
+            "other_errors": self.other_errors,
+            "late_submits": self.late_submits,
+        }
+
+    def line(self) -> str:
+        counts = ", ".join(f"{name} {n}" for name, n in self.counts().items())
+        return f"{self.races} races: {counts}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One seeded race: what the venue does and who resolves when."""
+
+    layout: str
+    single: bool = False
+    """A control: submit() alone, no cancel, no lag past the window, no report stream."""
+
+
+def _error_name(error: BaseException) -> str:
+    return f"{type(error).__name__}: {str(error)[:80]}"
+
+
+async def seeded_race(plan: Plan, seed: int, tmp_path: Path, tally: Tally) -> None:
+    """Run race ``seed`` and add what went wrong to ``tally``."""
+    rng = random.Random(seed)
+    lags = [0, 30] if plan.single else [0, 30, 200]
+    loss = rng.choice([0.0, 0.1, 0.25])
+    desk = desk_for(
+        plan.layout,
+        tmp_path,
+        name=f"race-{seed}",
+        seed=seed,
+        faults=Faults(
+            drop_request=loss, drop_reply=loss, not_found_lag=timedelta(seconds=rng.choice(lags))
+        ),
+        report_stream=not plan.single and rng.random() < 0.5,
+        latency=rng.choice([0.01, 0.05, 0.2]),
+    )
+    kind = rng.choice(["resting", "market", "marketable"])
+    order = desk.order(kind)
+    desk.wire.script.append(rng.choice(LOSSES))  # the first submit: in doubt
+    if rng.random() < 0.5:
+        desk.wire.script.append(rng.choice([*LOSSES, None]))  # the first resend
+    submitter = desk.brokers[0]
+    work: list[tuple[str, Callable[[], Coroutine[Any, Any, Any]]]] = [
+        ("submit", lambda: submitter.submit(order))
+    ]
+    if not plan.single:
+        for _ in range(rng.randint(1, 3)):
+            broker = rng.choice(desk.brokers)
+            work.append(("reconcile", later(rng.uniform(0, 200), desk, broker.reconcile)))
+        if rng.random() < 0.3:
+            broker = rng.choice(desk.brokers)
+            cancel = partial(desk.cancel, broker, order.order_id)
+            work.append(("cancel", later(rng.uniform(0.5, 250), desk, cancel)))
+    if kind == "resting" and rng.random() < 0.3:
+
+        async def fill() -> None:
+            desk.print_through()
+
+        work.append(("fill", later(rng.uniform(0, 300), desk, fill)))
+    try:
+        outcomes = await desk.time.run(*(w for _, w in work), limit=HOUR)
+        labelled = [(label, o) for (label, _), o in zip(work, outcomes, strict=True)]
+        labelled += [("reconcile", o) for o in await desk.settle()]
+        before = tally.counts()
+        for label, outcome in labelled:
+            if outcome.error is not None:
+                tally.examples[f"{label}: {_error_name(outcome.error)}"] += 1
+                if label == "reconcile":
+                    tally.reconcile_errors += 1
+                elif label == "submit":
+                    tally.submit_errors += 1
+                else:
+                    tally.other_errors += 1
+            elif label == "reconcile" and outcome.stuck:
+                tally.reconcile_errors += 1
+                tally.examples["reconcile: still running after an hour"] += 1
+            if label == "submit" and (outcome.elapsed is None or outcome.elapsed > SUBMIT_TIMEOUT):
+                tally.late_submits += 1
+        tally.audit += desk.audit()
+        tally.races += 1
+        if tally.counts() != before:
+            tally.bad_seeds.append(seed)
+    finally:
+        desk.close()
+
+
+def run_races(plan: Plan, count: int, tmp_path: Path, figure: Figure) -> Tally:
+    base = int(os.environ.get("ORDERDESK_RACE_SEED", int.from_bytes(os.urandom(4), "big")))
+    print(f"race seeds {base}..{base + count - 1} (replay: ORDERDESK_RACE_SEED={base})")
+    tally = Tally()
+
+    async def all_races() -> None:
+        for seed in range(base, base + count):
+            await seeded_race(plan, seed, tmp_path, tally)
+
+    run(all_races())
+    what = "submit() alone" if plan.single else "concurrent resolvers"
+    figure(f"{plan.layout}, {what}, seeds from {base}: {tally.line()}")
+    print(tally.line(), dict(tally.examples.most_common(5)), "bad seeds:", tally.bad_seeds[:10])
+    return tally
+
+
+ZEROS = {
+    name: 0
+    for name in (
+        *RaceAudit.__slots__,
+        "reconcile_errors",
+        "submit_errors",
+        "other_errors",
+        "late_submits",
+    )
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_lone_resolver_within_the_window_loses_nothing(
+    layout: str, tmp_path: Path, figure: Figure
+) -> None:
+    """The control: the harness counts nothing where the protocol already holds."""
+    tally = run_races(Plan(layout, single=True), RACES, tmp_path, figure)
+    counts = tally.counts()
+    del counts["late_submits"]  # the bound is the fix's; a lone resolver meets the rest
+    assert counts == {k: v for k, v in ZEROS.items() if k != "late_submits"}
+    assert tally.races == RACES
+
+
+RACE_FAILS = (
+    "concurrent resolvers record REJECTED orders the venue holds, place intents twice, "
+    "send cancelled intents, raise out of reconcile() and outlast the submit bound"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=RACE_FAILS)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_concurrent_resolvers_in_one_process_count_zero(
+    layout: str, tmp_path: Path, figure: Figure
+) -> None:
+    tally = run_races(Plan(layout), RACES, tmp_path, figure)
+    assert tally.counts() == ZEROS
+    assert tally.races == RACES
