@@ -166,8 +166,9 @@ class WiredConnector:
         """Send ``request`` unless the script loses it; log it either way."""
         wire = self._wire
         fault = wire.script.popleft() if wire.script else None
-        await wire.travel()
+        # Numbered as it leaves the broker: a cancel requested while it travels came after.
         seq, at, client_id = wire.next_seq(), wire.clock.now(), request.client_order_id
+        await wire.travel()
         if fault is WireFault.LOSE_REQUEST:
             wire.submits.append(SentSubmit(seq, at, client_id, fault, None))
             raise OutcomeUnknown(self.name, "submit", "timed out (request lost)")

@@ -79,10 +79,15 @@ class VirtualTime:
         self.on_advance()
 
     async def run(
-        self, *work: Awaitable[T] | Callable[[], Coroutine[Any, Any, T]], limit: timedelta
+        self,
+        *work: Awaitable[T] | Callable[[], Coroutine[Any, Any, T]],
+        limit: timedelta,
+        keep_running: bool = False,
     ) -> list[Outcome[T]]:
         """Run ``work`` concurrently until all of it ends or ``limit`` of simulated time
-        has passed; work still running then is cancelled (a process that died)."""
+        has passed; work still running then is cancelled (a process that died), or with
+        ``keep_running`` left to go on whenever the clock next moves (pass tasks to keep
+        hold of it)."""
         deadline = self.clock.now() + limit
         started = self.clock.now()
         finished: dict[int, datetime] = {}
@@ -114,8 +119,9 @@ class VirtualTime:
         outcomes: list[Outcome[T]] = []
         for index, task in enumerate(tasks):
             if not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                if not keep_running:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
                 outcomes.append(Outcome(started, None))
             elif task.cancelled():
                 outcomes.append(Outcome(started, finished[index], error=asyncio.CancelledError()))
