@@ -117,9 +117,9 @@ class ResolutionMachine(RuleBasedStateMachine):
     def _harvest(self) -> None:
         for work in [w for w in self.work if w.task.done()]:
             self.work.remove(work)
-            if work.label == "submit" and work.finished is not None:
-                if work.finished - work.started > SUBMIT_TIMEOUT:
-                    self.errors["submit: returned after its bound"] += 1
+            finished = work.finished
+            if work.label == "submit" and finished and finished - work.started > SUBMIT_TIMEOUT:
+                self.errors["submit: returned after its bound"] += 1
             if work.task.cancelled():
                 continue
             error = work.task.exception()

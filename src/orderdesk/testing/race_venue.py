@@ -20,9 +20,9 @@ import random
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 from orderdesk.broker.core import AsyncBroker
@@ -118,6 +118,8 @@ class Wire:
     clock: Clock
     script: deque[WireFault | None] = field(default_factory=deque)
     """Faults for the next submits, in order (``None``: let it through); then none."""
+    scripts: dict[str, deque[WireFault | None]] = field(default_factory=dict)
+    """Faults for the next submits of one client order id, before :attr:`script`."""
     fail_reads: bool = False
     """Every read (query, lists, fills, balances, markets) fails with OutcomeUnknown."""
     latency: float = 0.0
@@ -132,6 +134,17 @@ class Wire:
         """Spend one way of a call's latency."""
         if self.latency and self.sleep is not None:
             await self.sleep(self.latency)
+
+    def lose(self, client_order_id: str, *faults: WireFault | None) -> None:
+        """Script the next submits of ``client_order_id``."""
+        self.scripts.setdefault(client_order_id, deque()).extend(faults)
+
+    def fault_for(self, client_order_id: str) -> WireFault | None:
+        """Take the scripted fault of the next submit of ``client_order_id``."""
+        own = self.scripts.get(client_order_id)
+        if own:
+            return own.popleft()
+        return self.script.popleft() if self.script else None
 
     def next_seq(self) -> int:
         """Return the next number of the race's one sequence of wire events."""
@@ -165,7 +178,7 @@ class WiredConnector:
     async def submit(self, request: SubmitRequest) -> SubmitResult:
         """Send ``request`` unless the script loses it; log it either way."""
         wire = self._wire
-        fault = wire.script.popleft() if wire.script else None
+        fault = wire.fault_for(request.client_order_id)
         # Numbered as it leaves the broker: a cancel requested while it travels came after.
         seq, at, client_id = wire.next_seq(), wire.clock.now(), request.client_order_id
         await wire.travel()
@@ -370,6 +383,7 @@ class RaceDesk:
         """Stop every fault but the lag (a property of the venue, not of the wire)."""
         self.exchange.account(ACCOUNT).faults = Faults(not_found_lag=self.faults.not_found_lag)
         self.wire.script.clear()
+        self.wire.scripts.clear()
         self.wire.fail_reads = False
 
     def print_through(self, price: str = RESTING_BUY, quantity: str = "10") -> None:

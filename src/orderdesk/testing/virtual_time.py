@@ -95,7 +95,11 @@ class VirtualTime:
         for index, item in enumerate(work):
             awaitable = item() if callable(item) else item
             task: asyncio.Task[T] = asyncio.ensure_future(awaitable)
-            task.add_done_callback(lambda _, i=index: finished.setdefault(i, self.clock.now()))
+
+            def note(_: object, i: int = index) -> None:
+                finished.setdefault(i, self.clock.now())
+
+            task.add_done_callback(note)
             tasks.append(task)
         while True:
             await self._quiesce(tasks)
