@@ -103,12 +103,11 @@ class SentSubmit:
 
 @dataclass(frozen=True, slots=True)
 class CancelMark:
-    """A cancel the test asked for: when, and whether the venue then held the order."""
+    """A cancel the test asked for, numbered in the wire's sequence."""
 
     seq: int
     at: datetime
     client_order_id: str
-    venue_had_it: bool
 
 
 @dataclass
@@ -261,11 +260,10 @@ class RaceAudit:
     placed_twice: int = 0
     """Intents the venue holds more than one order of (one client id, two venue orders)."""
     cancelled_placed: int = 0
-    """Intents cancelled before the venue had them that the venue ends up working or
-    filling."""
+    """Intents the venue accepted from a submit sent after their cancel was requested."""
     cancels_ignored: int = 0
-    """Intents cancelled while the venue held them (perhaps not yet visibly) that still
-    work there at the end."""
+    """Other intents whose cancel was requested that still work at the venue at the end
+    (sent before the cancel, perhaps not yet visible to it)."""
     fills_differ: int = 0
     """Intents whose recorded fills differ from the venue's (by trade id) at the end."""
 
@@ -425,16 +423,10 @@ class RaceDesk:
         )
 
     async def cancel(self, broker: AsyncBroker, order_id: str) -> OrderRecord:
-        """Cancel through ``broker``, noting whether the venue then held the order."""
+        """Cancel through ``broker``, noting the request in the wire's sequence."""
         record = broker.ledger.get(ACCOUNT, order_id)
-        held = self.exchange.find(
-            ACCOUNT, record.order.symbol, client_order_id=record.client_order_id
-        )
-        self.wire.cancels.append(
-            CancelMark(
-                self.wire.next_seq(), self.clock.now(), record.client_order_id, held is not None
-            )
-        )
+        mark = CancelMark(self.wire.next_seq(), self.clock.now(), record.client_order_id)
+        self.wire.cancels.append(mark)
         # No await before the broker records the request: nothing runs between the two.
         return await broker.cancel(order_id)
 
@@ -458,13 +450,12 @@ class RaceDesk:
                 false_rejects += 1
             if len(held) > 1:
                 placed_twice += 1
-            marks = [m for m in self.wire.cancels if m.client_order_id == client_id]
+            marks = [m.seq for m in self.wire.cancels if m.client_order_id == client_id]
             if record.cancel_requested_at is not None and marks:
-                working_or_filled = [o for o in held if o.is_open or o.status is OrderStatus.FILLED]
-                first = marks[0]
-                if not first.venue_had_it and working_or_filled:
+                after = [s for s in self.wire.sends_of(client_id) if s.seq > min(marks)]
+                if any(s.result is not None and s.result.accepted for s in after):
                     cancelled_placed += 1
-                elif first.venue_had_it and any(o.is_open for o in held):
+                elif any(o.is_open for o in held):
                     cancels_ignored += 1
             recorded = Counter(f.trade_id for f in self.ledger.fills(ACCOUNT, record.order_id))
             at_venue = Counter(f.trade_id for f in self.venue_fills(client_id))

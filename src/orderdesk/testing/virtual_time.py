@@ -5,6 +5,10 @@ moves the clock to its wake-up time. The clock moves only when every task has pa
 finished), and only as far as the earliest wake-up, so concurrent resolvers interleave at
 their real await points and no task's sleep lengthens another's wait. Pass
 ``VirtualTime.sleep`` to :class:`~orderdesk.broker.core.AsyncBroker` as its ``sleep``.
+
+Work that waits off the clock (on a thread, a socket) does not hold time still while
+others sleep; with nobody asleep it is given real time before :class:`Deadlock` is
+raised.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ T = TypeVar("T")
 
 _QUIET_TURNS = 3
 """Event-loop turns in a row with no task parking or finishing: the tasks are all parked."""
+
+
+_REAL_WAIT, _REAL_WAITS = 0.001, 2_000
+"""How long, in real time, to let work waiting on no sleeper get on before calling it a
+deadlock."""
 
 
 class Deadlock(AssertionError):
@@ -106,7 +115,7 @@ class VirtualTime:
             if all(task.done() for task in tasks):
                 break
             self._drop_cancelled()
-            if not self._sleepers:
+            if not self._sleepers and not await self._outwait(tasks):
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
@@ -145,6 +154,16 @@ class VirtualTime:
             now = (self._parks, sum(task.done() for task in tasks))
             quiet = quiet + 1 if now == last else 0
             last = now
+
+    async def _outwait(self, tasks: list[asyncio.Task[T]]) -> bool:
+        """Give work that waits on something outside the clock (a thread, a socket) a
+        moment of real time; return whether anything parked or finished meanwhile."""
+        last = (self._parks, sum(task.done() for task in tasks))
+        for _ in range(_REAL_WAITS):
+            await asyncio.sleep(_REAL_WAIT)
+            if (self._parks, sum(task.done() for task in tasks)) != last:
+                return True
+        return False
 
     def _drop_cancelled(self) -> None:
         """Forget sleepers whose task was cancelled (their futures are done)."""
