@@ -14,7 +14,6 @@ bound. Time is simulated (:mod:`orderdesk.testing.virtual_time`) in this process
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import random
 import re
@@ -32,7 +31,14 @@ import pytest
 from orderdesk.broker.core import NOT_SENT_CODE, AsyncBroker
 from orderdesk.model import Order, OrderStatus, VenueOrder
 from orderdesk.model.records import JournalKind, SubmitState
-from orderdesk.testing.race_venue import ACCOUNT, RaceAudit, RaceDesk, WireFault
+from orderdesk.testing.race_venue import (
+    ACCOUNT,
+    BOUND,
+    SUBMIT_TIMEOUT,
+    RaceAudit,
+    RaceDesk,
+    WireFault,
+)
 from orderdesk.testing.virtual_time import Outcome
 from orderdesk.venues.paper.faults import Faults
 
@@ -40,13 +46,6 @@ T = TypeVar("T")
 Figure = Callable[[str], None]
 S = OrderStatus
 
-SUBMIT_TIMEOUT = timedelta(seconds=30)
-"""The bound on ``submit()`` these tests hold the broker to (the documented default)."""
-BOUND: dict[str, Any] = (
-    {"submit_timeout": SUBMIT_TIMEOUT}
-    if "submit_timeout" in inspect.signature(AsyncBroker).parameters
-    else {}  # a broker without the keyword is held to the same bound, and fails it
-)
 WINDOW = timedelta(seconds=120)
 LAG = timedelta(seconds=30)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)

@@ -14,7 +14,6 @@ its bound; whenever the venue is calmed and reconciled, every order's fills are 
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -34,15 +33,9 @@ from hypothesis.stateful import (
 
 from orderdesk.broker.core import AsyncBroker
 from orderdesk.model import OrderStatus
-from orderdesk.testing.race_venue import ACCOUNT, RaceDesk, WireFault
+from orderdesk.testing.race_venue import ACCOUNT, BOUND, SUBMIT_TIMEOUT, RaceDesk, WireFault
 from orderdesk.venues.paper.faults import Faults
 
-SUBMIT_TIMEOUT = timedelta(seconds=30)
-BOUND: dict[str, Any] = (
-    {"submit_timeout": SUBMIT_TIMEOUT}
-    if "submit_timeout" in inspect.signature(AsyncBroker).parameters
-    else {}  # a broker without the keyword is held to the same bound, and fails it
-)
 HOUR = timedelta(hours=1)
 FAULTS = st.sampled_from([WireFault.LOSE_REQUEST, WireFault.LOSE_REPLY, None])
 

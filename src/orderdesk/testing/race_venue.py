@@ -15,6 +15,7 @@ every submit and cancel in one sequence shared by every broker's connector.
 from __future__ import annotations
 
 import enum
+import inspect
 import itertools
 import random
 from collections import Counter, deque
@@ -61,6 +62,8 @@ from orderdesk.venues.paper.records import PaperOrder
 
 __all__ = [
     "ACCOUNT",
+    "BOUND",
+    "SUBMIT_TIMEOUT",
     "BTC_USDT",
     "START",
     "RaceAudit",
@@ -72,6 +75,15 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+SUBMIT_TIMEOUT = timedelta(seconds=30)
+"""The bound races hold ``submit()`` to: the documented default."""
+BOUND: Mapping[str, Any] = (
+    {"submit_timeout": SUBMIT_TIMEOUT}
+    if "submit_timeout" in inspect.signature(AsyncBroker).parameters
+    else {}  # a broker without the keyword is held to the same bound, and fails it
+)
+"""The AsyncBroker keywords that set the bound (none where the broker has no such knob)."""
 
 ACCOUNT = "racer"
 FUNDS = {"BTC": Decimal(1000), "USDT": Decimal(100_000_000)}
