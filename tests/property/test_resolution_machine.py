@@ -33,10 +33,19 @@ from hypothesis.stateful import (
 
 from orderdesk.broker.core import AsyncBroker
 from orderdesk.model import OrderStatus
-from orderdesk.testing.race_venue import ACCOUNT, BOUND, SUBMIT_TIMEOUT, RaceDesk, WireFault
+from orderdesk.testing.race_venue import (
+    ACCOUNT,
+    BOUND,
+    BOUND_SLACK,
+    SUBMIT_TIMEOUT,
+    RaceDesk,
+    WireFault,
+)
 from orderdesk.venues.paper.faults import Faults
 
 HOUR = timedelta(hours=1)
+LATE_AFTER = SUBMIT_TIMEOUT + BOUND_SLACK
+"""A submit that returns later than this has outlasted its bound."""
 FAULTS = st.sampled_from([WireFault.LOSE_REQUEST, WireFault.LOSE_REPLY, None])
 
 
@@ -111,7 +120,7 @@ class ResolutionMachine(RuleBasedStateMachine):
         for work in [w for w in self.work if w.task.done()]:
             self.work.remove(work)
             finished = work.finished
-            if work.label == "submit" and finished and finished - work.started > SUBMIT_TIMEOUT:
+            if work.label == "submit" and finished and finished - work.started > LATE_AFTER:
                 self.errors["submit: returned after its bound"] += 1
             if work.task.cancelled():
                 continue
@@ -269,7 +278,7 @@ class ResolutionMachine(RuleBasedStateMachine):
         now = self.desk.clock.now()
         late = [
             w.label for w in self.work
-            if w.label == "submit" and ((w.finished or now) - w.started) > SUBMIT_TIMEOUT
+            if w.label == "submit" and ((w.finished or now) - w.started) > LATE_AFTER
         ]  # fmt: skip
         assert late == []
 

@@ -63,6 +63,7 @@ from orderdesk.venues.paper.records import PaperOrder
 __all__ = [
     "ACCOUNT",
     "BOUND",
+    "BOUND_SLACK",
     "SUBMIT_TIMEOUT",
     "BTC_USDT",
     "START",
@@ -84,6 +85,9 @@ BOUND: Mapping[str, Any] = (
     else {}  # a broker without the keyword is held to the same bound, and fails it
 )
 """The AsyncBroker keywords that set the bound (none where the broker has no such knob)."""
+BOUND_SLACK = timedelta(seconds=2)
+"""How far past its bound a submit may return: venue calls in flight when the bound falls
+are let finish (the slowest lookup in a race takes 1.6 s)."""
 
 ACCOUNT = "racer"
 FUNDS = {"BTC": Decimal(1000), "USDT": Decimal(100_000_000)}
@@ -444,12 +448,15 @@ class RaceDesk:
 
     async def settle(self, passes: int = 2) -> list[Outcome[ReconcileReport]]:
         """Calm the venue, let its lag and the visibility window pass, and reconcile
-        ``passes`` times from the first broker: whatever a race left must come right."""
+        ``passes`` times from the first broker, letting background work run before and
+        after each: whatever a race left must come right."""
         self.calm()
         self.time.advance(self.faults.not_found_lag + self.visibility_window + _SECOND)
         outcomes: list[Outcome[ReconcileReport]] = []
         for _ in range(passes):
+            await self.time.drain(_HOUR)  # what the brokers resolve in the background
             outcomes += await self.time.run(self.brokers[0].reconcile, limit=_HOUR)
+        await self.time.drain(_HOUR)
         return outcomes
 
     def audit(self) -> RaceAudit:

@@ -83,7 +83,8 @@ class VirtualTime:
         await future
 
     def advance(self, delta: timedelta) -> None:
-        """Move the clock by ``delta`` at once (between runs), waking nobody early."""
+        """Move the clock by ``delta`` at once (between runs): sleepers due meanwhile wake
+        at the next run, late, as a process that was not scheduled."""
         self.clock.advance(delta)
         self.on_advance()
 
@@ -120,15 +121,9 @@ class VirtualTime:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
                 raise Deadlock("every task waits, and none of them on the clock")
-            wake = self._sleepers[0][0]
-            if wake > deadline:
+            if self._sleepers[0][0] > deadline:
                 break
-            self.clock.set(wake)
-            self.on_advance()
-            while self._sleepers and self._sleepers[0][0] <= wake:
-                _, _, future = heapq.heappop(self._sleepers)
-                if not future.done():
-                    future.set_result(None)
+            self._wake_next()
         outcomes: list[Outcome[T]] = []
         for index, task in enumerate(tasks):
             if not task.done():
@@ -144,6 +139,28 @@ class VirtualTime:
                 outcomes.append(Outcome(started, finished[index], value=task.result()))
         self._drop_cancelled()
         return outcomes
+
+    async def drain(self, limit: timedelta) -> None:
+        """Let work nobody waits for (a broker's own background tasks) run until it ends or
+        ``limit`` of simulated time has passed; it is left parked then."""
+        deadline = self.clock.now() + limit
+        while True:
+            await self._quiesce([])
+            self._drop_cancelled()
+            if not self._sleepers or self._sleepers[0][0] > deadline:
+                return
+            self._wake_next()
+
+    def _wake_next(self) -> None:
+        """Move the clock to the earliest wake-up (never back: a jump of :meth:`advance`
+        may have passed it) and wake everyone due by then."""
+        wake = max(self._sleepers[0][0], self.clock.now())
+        self.clock.set(wake)
+        self.on_advance()
+        while self._sleepers and self._sleepers[0][0] <= wake:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
 
     async def _quiesce(self, tasks: list[asyncio.Task[T]]) -> None:
         """Yield until nothing parks or finishes for a few turns of the event loop."""
