@@ -285,7 +285,11 @@ class ResolutionMachine(RuleBasedStateMachine):
 
 TestResolutionMachine = ResolutionMachine.TestCase
 TestResolutionMachine.settings = settings(
-    max_examples=60, stateful_step_count=20, deadline=None, print_blob=True
+    max_examples=60,
+    stateful_step_count=20,
+    deadline=None,
+    print_blob=True,
+    report_multiple_bugs=False,
 )
 TestResolutionMachine = pytest.mark.xfail(
     strict=True,
