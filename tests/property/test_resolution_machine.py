@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -291,8 +290,3 @@ TestResolutionMachine.settings = settings(
     print_blob=True,
     report_multiple_bugs=False,
 )
-TestResolutionMachine = pytest.mark.xfail(
-    strict=True,
-    reason="resolvers racing on one in-doubt order place it twice, record it REJECTED, send "
-    "it after its cancel, raise out of reconcile() and leave submit() unbounded",
-)(TestResolutionMachine)

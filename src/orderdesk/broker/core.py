@@ -407,7 +407,8 @@ class AsyncBroker:
             self._ledger.set_submit_state(
                 account, order_id, SubmitState.NOT_SENT, causation_id="cancel:unplaced"
             )
-            self._apply(session, order_id, Cancelled(at=self._clock.now()), "cancel:unplaced")
+            now = self._clock.now()
+            self._apply(session, order_id, Cancelled(at=now, code=NOT_SENT_CODE), "cancel:unplaced")
             return _Resent.SETTLED
         claimed = self._ledger.claim_resend(
             account, order_id, expected_version=record.version, causation_id="resend"

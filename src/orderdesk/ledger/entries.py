@@ -96,6 +96,8 @@ def encode_event(event: OrderEvent, transition: Transition) -> Payload:
         payload = {"at": time_text(event.at), "connector_order_id": event.connector_order_id}
     elif isinstance(event, Rejected):
         payload = {"at": time_text(event.at), "reason": event.reason, "code": event.code}
+    elif isinstance(event, Cancelled) and event.code is not None:
+        payload = {"at": time_text(event.at), "code": event.code}
     else:
         payload = {"at": time_text(event.at)}
     payload["outcome"] = {
@@ -131,7 +133,7 @@ def decode_event(kind: JournalKind, payload: ReadPayload) -> OrderEvent:
     if kind is JournalKind.REJECTED:
         return Rejected(at, payload["reason"], payload["code"])
     if kind is JournalKind.CANCELLED:
-        return Cancelled(at)
+        return Cancelled(at, payload.get("code"))
     if kind is JournalKind.EXPIRED:
         return Expired(at)
     raise ValueError(f"{kind.value} is not an event entry")

@@ -62,9 +62,11 @@ class Filled:
 
 @dataclass(frozen=True, slots=True)
 class Cancelled:
-    """The venue confirmed the order is cancelled (the cancel ack)."""
+    """The venue confirmed the order is cancelled (the cancel ack), or orderdesk ended it
+    locally: ``code`` ``"NOT_SENT"`` when it provably never reached the venue."""
 
     at: datetime
+    code: str | None = None
 
     def __post_init__(self) -> None:
         _aware(self.at)
