@@ -8,11 +8,15 @@ from collections.abc import Coroutine
 from decimal import Decimal as D
 from typing import Any, TypeVar
 
+import pytest
+
 from orderdesk import OrderStatus
 from orderdesk.broker.core import _default_group, _request
 from orderdesk.broker.reconcile import DifferenceKind
-from orderdesk.model import SubmitRequest
-from orderdesk.model.records import SubmitState
+from orderdesk.errors import ContradictedRejection
+from orderdesk.model import Filled, Rejected, SubmitRequest
+from orderdesk.model.records import JournalKind, SubmitState
+from orderdesk.testing.ledger_kit import fill_of
 from orderdesk.testing.paper_desk import PaperDesk, audit
 
 T = TypeVar("T")
@@ -128,3 +132,48 @@ def test_the_report_is_json_and_a_second_pass_finds_nothing() -> None:
     }
     assert {d["kind"] for d in payload["differences"]} == {"behind", "never_sent"}
     assert run(desk.broker.reconcile()).differences == ()
+
+
+def test_a_rejected_order_the_venue_works_is_a_journaled_alarm_and_contradicted() -> None:
+    desk = PaperDesk(report_stream=False)
+    order_id = sent_without_reply(desk, "SELL", "0.2", price="99000.00")  # rests at the venue
+    desk.ledger.apply("acct-1", order_id, Rejected(desk.clock.now(), "said no", "INVALID_ORDER"))
+    dry = run(desk.broker.reconcile(dry_run=True))
+    assert dry.counts()[K.CONTRADICTED] == 1
+    assert desk.broker.alarms == []  # dry: nothing journaled
+    [found] = [d for d in dry.differences if d.kind is K.CONTRADICTED]
+    assert (found.order_id, found.ledger_status, found.venue_status) == (
+        order_id, "REJECTED", "OPEN",
+    )  # fmt: skip
+
+    applied = run(desk.broker.reconcile())
+
+    assert applied.counts()[K.CONTRADICTED] == 1
+    assert [type(alarm) for alarm in desk.broker.alarms] == [ContradictedRejection]
+    venue_id = desk.exchange.open_records("acct-1")[0].venue_order_id
+    assert str(desk.broker.alarms[0]) == (
+        f"order {order_id}: recorded REJECTED, but the venue reports it as venue order '{venue_id}'"
+    )
+    record = desk.ledger.get("acct-1", order_id)
+    assert record.order.status is S.REJECTED  # the table keeps it: a person must look
+    [alarm] = [e for e in run(desk.broker.trace(order_id)).entries if e.kind is JournalKind.ALARM]
+    assert (alarm.payload["alarm"], alarm.payload["connector_order_id"]) == (
+        "ContradictedRejection", venue_id,
+    )  # fmt: skip
+
+
+def test_a_fill_of_a_rejected_order_is_kept_in_its_alarm() -> None:
+    desk = PaperDesk(report_stream=False)
+    order_id = intent_only(desk, "BUY", "0.1", price="94000.00")
+    desk.ledger.apply("acct-1", order_id, Rejected(desk.clock.now(), "said no", "INVALID_ORDER"))
+    order = desk.ledger.get("acct-1", order_id).order
+    fill = fill_of(order, "0.1", "late-1", price="94000.00")
+    with pytest.raises(ContradictedRejection) as raised:
+        desk.ledger.apply("acct-1", order_id, Filled(fill))
+    assert str(raised.value) == (
+        f"order {order_id}: recorded REJECTED, but the venue reports trade 'late-1': 0.1 @ 94000.00"
+    )
+    entries = desk.ledger.store.journal_of_order("acct-1", order_id)
+    assert entries[-1].kind is JournalKind.ALARM
+    assert entries[-1].payload["fill"] == fill.model_dump(mode="json")
+    assert desk.ledger.fills("acct-1", order_id) == ()
