@@ -443,8 +443,7 @@ def test_concurrent_resolvers_in_one_process_count_zero(
 
 PG_PROCESSES = 4
 PG_RACES = int(os.environ.get("ORDERDESK_PG_RACES", "100"))
-"""Races in the default run (about 10 s); the slow test runs 1,000."""
-"""Races in the default run (about 10 s); the slow test runs 1,000 (about 2 minutes)."""
+"""Races in the default run (about 10 s); the slow test runs 1,000 (about 80 s)."""
 PG_BATCH = 20
 """Races run at once in each round; every process takes its part in each."""
 PG_WINDOW, PG_LAG = timedelta(milliseconds=200), timedelta(milliseconds=300)
