@@ -171,6 +171,8 @@ class ResolutionMachine(RuleBasedStateMachine):
     @rule(data=st.data(), broker=st.integers(0, 1), horizon=st.integers(0, 60))
     def cancel(self, data: st.DataObject, broker: int, horizon: int) -> None:
         order_id = data.draw(st.sampled_from(self.order_ids))
+        if self.desk.ledger.store.get_order(ACCOUNT, order_id) is None:
+            return  # its submit has not recorded it yet: there is nothing to cancel
         work = self._start("cancel", self.desk.cancel(self._broker(broker), order_id))
         self._run_for(max(horizon, 0.001), work)
 
@@ -183,6 +185,8 @@ class ResolutionMachine(RuleBasedStateMachine):
     @rule(data=st.data(), resolvers=st.integers(2, 3), horizon=st.integers(0, 300))
     def concurrent_resolvers(self, data: st.DataObject, resolvers: int, horizon: int) -> None:
         order_id = data.draw(st.sampled_from(self.order_ids))
+        if self.desk.ledger.store.get_order(ACCOUNT, order_id) is None:
+            return  # its submit has not recorded it yet: there is nothing to resolve
         started = [
             self._start("reconcile", self._broker(i).resolve(order_id)) for i in range(resolvers)
         ]

@@ -10,7 +10,7 @@ import pytest
 
 from orderdesk.ledger import Journal
 from orderdesk.ledger.stores import open_store
-from orderdesk.model.records import JournalEntry, JournalKind
+from orderdesk.model.records import JournalEntry, JournalKind, NewEntry
 from orderdesk.ports import Store
 from orderdesk.testing.ledger_kit import T0
 
@@ -34,9 +34,10 @@ def _fill(store: Store, count: int) -> None:
     with store.transaction() as tx:
         for n in range(count):
             tx.append(
-                at=T0, kind=JournalKind.PLAN_RECORDED, account=f"acct-{n}", order_id=None,
-                group_id=None, plan_id=None, causation_id=None, correlation_id=None, payload={},
-            )  # fmt: skip
+                NewEntry(
+                    T0, JournalKind.PLAN_RECORDED, f"acct-{n}", None, None, None, None, None, {}
+                )
+            )
 
 
 COUNTS = [0, 1, 2, 3, 4, 5, 7, 8, 9, 100, 1023, 1024, 1025, 3000]

@@ -12,12 +12,12 @@ from types import MappingProxyType
 from typing import Final
 
 from orderdesk.errors import FillConflict, InvalidTransition
-from orderdesk.model.decimals import decimal_text
+from orderdesk.model.decimals import EXACT, decimal_text
 from orderdesk.model.enums import OrderStatus
 from orderdesk.model.events import EventKind, Filled, OrderEvent
 from orderdesk.model.fill import Fill, OrderFills
-from orderdesk.model.lifecycle import Transition, commit, decide
-from orderdesk.model.order import Order
+from orderdesk.model.lifecycle import Transition, advance, decide
+from orderdesk.model.order import Order, seal
 from orderdesk.model.plans import ACCOUNT
 from orderdesk.model.records import OrderRecord, SubmitState
 
@@ -62,7 +62,8 @@ class StoredFills(OrderFills):
     __slots__ = ("_known",)
 
     def __init__(self, record: OrderRecord, known: Fill | None) -> None:
-        super().__init__(record.order.quantity)
+        # The totals alone: no fill is added, so the parent's per-fill dicts are not made.
+        self.quantity = record.order.quantity
         self.filled_quantity = record.filled_quantity
         self.notional = record.notional
         self._known = known
@@ -92,7 +93,7 @@ def new_record(
     if not 0 < len(venue) <= 64:
         raise ValueError("venue must be 1-64 characters")
     return OrderRecord(
-        order=order.model_copy(),
+        order=seal(order),
         account=account,
         venue=venue,
         client_order_id=client_order_id,
@@ -147,25 +148,36 @@ def after_event(record: OrderRecord, transition: Transition, at: datetime) -> Or
     )
     if not (transition.changed or settled):
         return None
-    order = record.order.model_copy()
-    fills = StoredFills(record, None)
-    if transition.changed:
-        commit(order, fills, transition, at)  # the lifecycle's one door
+    order = advance(record.order, transition, at) if transition.changed else record.order
     fill = transition.fill
-    executed_at = None if fill is None else fill.executed_at
+    if fill is None:
+        filled, notional, count = record.filled_quantity, record.notional, record.fill_count
+        first_fill_at, last_fill_at = record.first_fill_at, record.last_fill_at
+    else:
+        filled = EXACT.add(record.filled_quantity, fill.quantity)
+        notional = EXACT.add(record.notional, EXACT.multiply(fill.quantity, fill.price))
+        count = record.fill_count + 1
+        first_fill_at = _earlier(record.first_fill_at, fill.executed_at)
+        last_fill_at = _later(record.last_fill_at, fill.executed_at)
     became_terminal = transition.after.is_terminal and not transition.before.is_terminal
-    return replace(
-        record,
-        order=order,
-        version=record.version + 1,
-        filled_quantity=fills.filled_quantity,
-        notional=fills.notional,
-        fill_count=record.fill_count + (fill is not None),
-        submit_state=_S.ACKED if settled else record.submit_state,
-        acked_at=record.acked_at or (at if settled else None),
-        first_fill_at=_earlier(record.first_fill_at, executed_at),
-        completed_at=record.completed_at or (at if became_terminal else None),
-        last_fill_at=_later(record.last_fill_at, executed_at),
+    return OrderRecord(
+        order,
+        record.account,
+        record.venue,
+        record.client_order_id,
+        record.plan_id,
+        _S.ACKED if settled else state,
+        record.cancel_requested_at,
+        record.version + 1,
+        filled,
+        notional,
+        count,
+        record.arrival_price,
+        record.sent_at,
+        record.acked_at or (at if settled else None),
+        first_fill_at,
+        record.completed_at or (at if became_terminal else None),
+        last_fill_at,
     )
 
 

@@ -29,6 +29,8 @@ __all__ = [
     "encode_order",
     "encode_plan",
     "encode_submit_state",
+    "fill_json",
+    "order_json",
     "time_text",
 ]
 
@@ -53,6 +55,50 @@ def _time(text: str) -> datetime:
     return require_utc(datetime.fromisoformat(text))
 
 
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def order_json(order: Order) -> Payload:
+    """Return ``order.model_dump(mode="json")``, field for field, built directly (the
+    journal writes one per order; the model's serializer costs several times this)."""
+    d = order.__dict__
+    expire_at = d["expire_at"]
+    return {
+        "order_id": d["order_id"],
+        "parent_group_id": d["parent_group_id"],
+        "connector_order_id": d["connector_order_id"],
+        "symbol": d["symbol"],
+        "side": d["side"].value,
+        "order_type": d["order_type"].value,
+        "quantity": format(d["quantity"], "f"),
+        "price": _decimal(d["price"]),
+        "stop_price": _decimal(d["stop_price"]),
+        "status": d["status"].value,
+        "created_at": iso_utc(d["created_at"]),
+        "updated_at": iso_utc(d["updated_at"]),
+        "time_in_force": d["time_in_force"].value,
+        "expire_at": None if expire_at is None else iso_utc(expire_at),
+    }
+
+
+def fill_json(fill: Fill) -> Payload:
+    """Return ``fill.model_dump(mode="json")``, field for field, built directly."""
+    d = fill.__dict__
+    liquidity = d["liquidity"]
+    return {
+        "fill_id": d["fill_id"],
+        "order_id": d["order_id"],
+        "trade_id": d["trade_id"],
+        "quantity": format(d["quantity"], "f"),
+        "price": format(d["price"], "f"),
+        "fee": format(d["fee"], "f"),
+        "fee_asset": d["fee_asset"],
+        "liquidity": None if liquidity is None else liquidity.value,
+        "executed_at": iso_utc(d["executed_at"]),
+    }
+
+
 def encode_plan(plan: TradePlan) -> Payload:
     """Return the payload of a plan_recorded entry."""
     return {"plan": plan.model_dump(mode="json")}
@@ -67,7 +113,7 @@ def encode_order(record: OrderRecord) -> Payload:
     """Return the payload of an order_recorded entry."""
     arrival = record.arrival_price
     return {
-        "order": record.order.model_dump(mode="json"),
+        "order": order_json(record.order),
         "venue": record.venue,
         "client_order_id": record.client_order_id,
         "plan_id": record.plan_id,
@@ -91,7 +137,7 @@ def encode_event(event: OrderEvent, transition: Transition) -> Payload:
     """Return the payload of an event entry, with the outcome the lifecycle decided."""
     payload: Payload
     if isinstance(event, Filled):
-        payload = {"fill": event.fill.model_dump(mode="json")}
+        payload = {"fill": fill_json(event.fill)}
     elif isinstance(event, Acked):
         payload = {"at": time_text(event.at), "connector_order_id": event.connector_order_id}
     elif isinstance(event, Rejected):
@@ -117,7 +163,7 @@ def encode_alarm(event: OrderEvent, alarm: Exception) -> Payload:
         "event": EVENT_KINDS[type(event)].value,
     }
     if isinstance(event, Filled):
-        payload["fill"] = event.fill.model_dump(mode="json")
+        payload["fill"] = fill_json(event.fill)
     elif isinstance(event, Acked):
         payload["connector_order_id"] = event.connector_order_id
     return payload

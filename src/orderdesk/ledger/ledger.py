@@ -33,7 +33,7 @@ from orderdesk.model.fill import Fill
 from orderdesk.model.lifecycle import Transition
 from orderdesk.model.order import Order
 from orderdesk.model.plans import ExecutionGroup, TradePlan
-from orderdesk.model.records import JournalKind, OrderRecord, SubmitState
+from orderdesk.model.records import JournalKind, NewEntry, OrderRecord, SubmitState
 from orderdesk.ports import (
     Clock,
     ExecutionRows,
@@ -64,15 +64,9 @@ def _note(
 ) -> None:
     """Journal an order's entry, linked to its group and plan."""
     tx.append(
-        at=at,
-        kind=kind,
-        account=record.account,
-        order_id=record.order_id,
-        group_id=record.order.parent_group_id,
-        plan_id=record.plan_id,
-        causation_id=causation_id,
-        correlation_id=correlation_id,
-        payload=payload,
+        NewEntry.of_order(
+            kind, record, payload, at=at, causation_id=causation_id, correlation_id=correlation_id
+        )
     )
 
 
@@ -119,6 +113,49 @@ class Ledger:
                 self.retries += 1
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _on_order(
+        self,
+        account: str,
+        order_id: str,
+        held: OrderRecord | None,
+        work: Callable[[StoreTransaction, OrderRecord, bool], T],
+    ) -> T:
+        """Run ``work`` in a transaction on the order as the caller ``held`` it, read again
+        only if it is stale: every write is checked against the held version, and a
+        decision that writes no order change first confirms that version
+        (:meth:`_confirm`). ``work`` is told whether its record was read in its own
+        transaction (``fresh``); without ``held`` it always is."""
+        if held is not None and (held.order.order_id != order_id or held.account != account):
+            raise ValueError(f"held record is {held.order_id} of {held.account}, not {order_id}")
+        record = held
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                with self._store.transaction() as tx:
+                    if record is None:
+                        return work(tx, self._for_update(tx, account, order_id), True)
+                    return work(tx, record, False)
+            except ConcurrentUpdate:
+                if record is None:  # lost a race in a transaction that read: as _atomically
+                    if attempt == self._max_attempts:
+                        raise
+                    self.retries += 1
+                record = None  # the held record was stale: read it from now on
+            except LifecycleError:
+                if record is None:
+                    raise
+                record = None  # refused on the held record: decide once more on the stored one
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _confirm(tx: StoreTransaction, record: OrderRecord, fresh: bool) -> None:
+        """Check that a held ``record`` is still the stored one before a decision that
+        writes no order change rests on it (a write is checked by its version anyway)."""
+        if fresh:
+            return
+        current = tx.get_order(record.account, record.order_id)
+        if current is None or current.version != record.version:
+            raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
+
     # --- writes -------------------------------------------------------------------------
 
     def record_plan(
@@ -129,15 +166,17 @@ class Ledger:
         def work(tx: StoreTransaction) -> TradePlan:
             tx.insert_plan(plan)
             tx.append(
-                at=self._clock.now(),
-                kind=JournalKind.PLAN_RECORDED,
-                account=plan.account,
-                order_id=None,
-                group_id=None,
-                plan_id=plan.plan_id,
-                causation_id=causation_id,
-                correlation_id=correlation_id,
-                payload=entries.encode_plan(plan),
+                NewEntry(
+                    self._clock.now(),
+                    JournalKind.PLAN_RECORDED,
+                    plan.account,
+                    None,
+                    None,
+                    plan.plan_id,
+                    causation_id,
+                    correlation_id,
+                    entries.encode_plan(plan),
+                )
             )
             return plan
 
@@ -169,15 +208,17 @@ class Ledger:
             raise NotFound(f"plan {group.plan_id} in account {group.account}")
         tx.insert_group(group)
         tx.append(
-            at=self._clock.now(),
-            kind=JournalKind.GROUP_RECORDED,
-            account=group.account,
-            order_id=None,
-            group_id=group.group_id,
-            plan_id=group.plan_id,
-            causation_id=causation_id,
-            correlation_id=correlation_id,
-            payload=entries.encode_group(group),
+            NewEntry(
+                self._clock.now(),
+                JournalKind.GROUP_RECORDED,
+                group.account,
+                None,
+                group.group_id,
+                group.plan_id,
+                causation_id,
+                correlation_id,
+                entries.encode_group(group),
+            )
         )
 
     def record_order(
@@ -249,15 +290,19 @@ class Ledger:
         *,
         causation_id: str | None = None,
         correlation_id: str | None = None,
+        held: OrderRecord | None = None,
     ) -> Transition:
         """Apply a venue's report through the lifecycle table and record it.
 
         A duplicate (same trade id, a repeated ack) is journaled and changes nothing. An
         illegal event raises :class:`~orderdesk.errors.LifecycleError` and records nothing.
+        ``held``: the order as the caller holds it (every write method takes it); the
+        ledger writes against its version and reads the order only if that is stale.
         """
         return self.apply_and_get(
-            account, order_id, event, causation_id=causation_id, correlation_id=correlation_id
-        ).transition
+            account, order_id, event, causation_id=causation_id,
+            correlation_id=correlation_id, held=held,
+        ).transition  # fmt: skip
 
     def apply_and_get(
         self,
@@ -267,6 +312,7 @@ class Ledger:
         *,
         causation_id: str | None = None,
         correlation_id: str | None = None,
+        held: OrderRecord | None = None,
     ) -> Applied:
         """Do what :meth:`apply` does and also return the order as :meth:`get` would then
         return it, from the same transaction (no second read).
@@ -276,12 +322,13 @@ class Ledger:
         silent: it is journaled as an ``alarm`` entry of the order, then raised.
         """
 
-        def work(tx: StoreTransaction) -> Applied:
-            record = self._for_update(tx, account, order_id)
-            return self._apply_in(tx, record, event, causation_id, correlation_id)
+        def work(tx: StoreTransaction, record: OrderRecord, fresh: bool) -> Applied:
+            return self._apply_in(
+                tx, record, fresh, event, causation_id, correlation_id=correlation_id
+            )
 
         try:
-            return self._atomically(work)
+            return self._on_order(account, order_id, held, work)
         except IntegrityAlarm as alarm:
             self._record_alarm(
                 account, order_id, event, alarm, causation_id=causation_id,
@@ -349,6 +396,7 @@ class Ledger:
         *,
         causation_id: str | None = None,
         correlation_id: str | None = None,
+        held: OrderRecord | None = None,
     ) -> tuple[Applied, ...]:
         """Apply several events of one order, in order, in one transaction: each is decided
         on the order as the ones before it left it and journaled as :meth:`apply` would.
@@ -358,27 +406,32 @@ class Ledger:
         order as :meth:`get` then returns it.
         """
 
-        def work(tx: StoreTransaction) -> tuple[Applied, ...]:
+        def work(tx: StoreTransaction, record: OrderRecord, fresh: bool) -> tuple[Applied, ...]:
             outcomes: list[Applied] = []
-            record = self._for_update(tx, account, order_id)
             for event in events:
                 # Within the transaction the order is what the previous event left.
-                applied = self._apply_in(tx, record, event, causation_id, correlation_id)
+                applied = self._apply_in(
+                    tx, record, fresh, event, causation_id, correlation_id=correlation_id
+                )
                 outcomes.append(applied)
+                fresh = fresh or applied.record is not record  # a write checked its version
                 record = applied.record
             return tuple(outcomes)
 
-        return self._atomically(work)
+        return self._on_order(account, order_id, held, work)
 
     def _apply_in(
         self,
         tx: StoreTransaction,
         record: OrderRecord,
+        fresh: bool,
         event: OrderEvent,
         causation_id: str | None,
+        *,
         correlation_id: str | None,
     ) -> Applied:
-        """Decide ``event`` on ``record`` (read in ``tx``) and write what it changes."""
+        """Decide ``event`` on ``record`` (read in ``tx`` if ``fresh``, else held) and write
+        what it changes."""
         known = None
         if isinstance(event, Filled):
             fill = event.fill
@@ -390,6 +443,8 @@ class Ledger:
         updated = bookkeeping.after_event(record, transition, event.at)
         if updated is not None:
             tx.update_order(updated, record.version)
+        else:
+            self._confirm(tx, record, fresh)
         if transition.fill is not None:
             order = record.order
             tx.insert_fill(record.account, record.venue, order.symbol, order.side, transition.fill)
@@ -442,6 +497,7 @@ class Ledger:
         *,
         causation_id: str | None = None,
         correlation_id: str | None = None,
+        held: OrderRecord | None = None,
     ) -> OrderRecord:
         """Move the order's submit state (NOT_SENT, SENT, IN_DOUBT, ACKED); idempotent.
 
@@ -450,13 +506,13 @@ class Ledger:
         it stands, for the caller to compare with the state it asked for.
         """
 
-        def work(tx: StoreTransaction) -> OrderRecord:
-            record = self._for_update(tx, account, order_id)
+        def work(tx: StoreTransaction, record: OrderRecord, fresh: bool) -> OrderRecord:
             now = self._clock.now()
-            if state not in bookkeeping.SUBMIT_MOVES[record.submit_state]:
-                return record
-            updated = bookkeeping.after_submit_state(record, state, now)
+            updated = None
+            if state in bookkeeping.SUBMIT_MOVES[record.submit_state]:
+                updated = bookkeeping.after_submit_state(record, state, now)
             if updated is None:
+                self._confirm(tx, record, fresh)
                 return record
             tx.update_order(updated, record.version)
             _note(
@@ -470,7 +526,7 @@ class Ledger:
             )
             return updated
 
-        return self._atomically(work)
+        return self._on_order(account, order_id, held, work)
 
     def claim_resend(
         self,
@@ -490,14 +546,14 @@ class Ledger:
         journaled as a ``submit_state`` SENT entry, which :meth:`last_sent_at` reads.
         """
 
-        def work(tx: StoreTransaction) -> OrderRecord | None:
-            record = self._for_update(tx, account, order_id)
+        def work(tx: StoreTransaction, record: OrderRecord, fresh: bool) -> OrderRecord | None:
             if (
                 record.version != expected_version
                 or record.submit_state not in _RESENDABLE
                 or record.order.status.is_terminal
                 or record.cancel_requested_at is not None
             ):
+                self._confirm(tx, record, fresh)
                 return None
             now = self._clock.now()
             updated = bookkeeping.after_resend_claim(record)
@@ -513,7 +569,7 @@ class Ledger:
             )
             return updated
 
-        return self._atomically(work)
+        return self._on_order(account, order_id, None, work)
 
     def last_sent_at(self, account: str, order_id: str) -> datetime | None:
         """Return when the order was last sent (its first send, or the latest resend claim),
@@ -533,14 +589,15 @@ class Ledger:
         *,
         causation_id: str | None = None,
         correlation_id: str | None = None,
+        held: OrderRecord | None = None,
     ) -> OrderRecord:
         """Note that a cancel was requested; a no-op if already requested or finished."""
 
-        def work(tx: StoreTransaction) -> OrderRecord:
-            record = self._for_update(tx, account, order_id)
+        def work(tx: StoreTransaction, record: OrderRecord, fresh: bool) -> OrderRecord:
             now = self._clock.now()
             updated = bookkeeping.after_cancel_request(record, now)
             if updated is None:
+                self._confirm(tx, record, fresh)
                 return record
             tx.update_order(updated, record.version)
             _note(
@@ -554,7 +611,7 @@ class Ledger:
             )
             return updated
 
-        return self._atomically(work)
+        return self._on_order(account, order_id, held, work)
 
     def _plan_of_group(self, tx: StoreTransaction, account: str, group_id: str) -> str | None:
         key = (account, group_id)

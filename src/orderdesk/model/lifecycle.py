@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
@@ -45,13 +45,14 @@ from orderdesk.model.events import (
     Rejected,
 )
 from orderdesk.model.fill import Fill, OrderFills
-from orderdesk.model.order import Order
+from orderdesk.model.order import Order, evolve
 
 __all__ = [
     "TRANSITIONS",
     "Action",
     "Rule",
     "Transition",
+    "advance",
     "apply",
     "commit",
     "decide",
@@ -195,8 +196,22 @@ def _decide_fill(order: Order, fills: OrderFills, fill: Fill) -> Transition:
     return Transition(order.order_id, kind, before, after, rule, fill=fill)
 
 
+def advance(order: Order, transition: Transition, at: datetime) -> Order:
+    """Return ``order`` as a decided ``transition`` at ``at`` leaves it: a new sealed value
+    (``order`` itself when nothing about it changes). Its fill is the caller's to record."""
+    changes: dict[str, object] = {}
+    if transition.after is not transition.before:
+        changes["status"] = transition.after
+    if transition.connector_order_id is not None:
+        changes["connector_order_id"] = transition.connector_order_id
+    if at > order.updated_at:
+        changes["updated_at"] = at if at.tzinfo is UTC else at.astimezone(UTC)
+    return evolve(order, **changes) if changes else order
+
+
 def apply(order: Order, fills: OrderFills, event: OrderEvent) -> Transition:
-    """Apply ``event`` to ``order`` and its ``fills`` through the table; the one door.
+    """Apply ``event`` to a trader's own ``order`` and its ``fills`` through the table,
+    changing both in place (the Ledger's immutable records use :func:`advance`).
 
     Raises :class:`~orderdesk.errors.LifecycleError` and changes nothing when the table
     forbids the event. A duplicate event changes nothing and returns ``duplicate=True``.
@@ -208,7 +223,8 @@ def apply(order: Order, fills: OrderFills, event: OrderEvent) -> Transition:
 
 
 def commit(order: Order, fills: OrderFills, transition: Transition, at: datetime) -> None:
-    """Write a decided transition into ``order`` and ``fills`` (used by :func:`apply`)."""
+    """Write a decided transition into a mutable ``order`` and ``fills`` (used by
+    :func:`apply`)."""
     if transition.fill is not None:
         fills.add(transition.fill)
     updates: dict[str, object] = {}

@@ -1,10 +1,11 @@
-"""The Order: exchange intent, the one mutable record the Ledger owns."""
+"""The Order: exchange intent. A trader's Order is mutable and validated on assignment; the
+Ledger holds sealed Orders, immutable values that each lifecycle step replaces."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -13,7 +14,7 @@ from orderdesk.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from orderdesk.model.ids import GROUP_ID, ORDER_ID, generate_order_id
 from orderdesk.model.timestamps import AwareTime
 
-__all__ = ["SYMBOL", "Order", "symbol_of"]
+__all__ = ["SYMBOL", "Order", "evolve", "seal", "sealed", "symbol_of"]
 
 _MISSING = object()
 _TIMES = ("created_at", "updated_at", "expire_at")
@@ -40,6 +41,8 @@ class Order(BaseModel):
     ``order_id`` is generated from ``created_at`` when not given. ``order_id`` and
     ``parent_group_id`` cannot be reassigned; ``status``, ``connector_order_id`` and
     ``updated_at`` can, and every assignment is validated (a refused one changes nothing).
+    An Order the Ledger holds (in every record it returns) is sealed: assigning to it raises
+    ``TypeError``; ``model_copy()`` gives an unsealed copy to change.
     Filled quantity, average price and fees are computed from fills (:class:`OrderFills`),
     never stored here. Datetimes must be timezone-aware and are held in UTC.
     """
@@ -65,6 +68,11 @@ class Order(BaseModel):
     expire_at: AwareTime | None = None
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if self.__pydantic_fields_set__ is _SEALED:
+            raise TypeError(
+                f"order {self.order_id} is recorded and cannot change; "
+                "model_copy() gives a copy that can"
+            )
         # pydantic assigns the field before the model validator runs and does not undo it
         # when that validator fails; a refused assignment must leave the order unchanged.
         old = self.__dict__.get(name, _MISSING)
@@ -74,6 +82,24 @@ class Order(BaseModel):
             if old is not _MISSING:
                 self.__dict__[name] = old
             raise
+
+    def __copy__(self) -> Self:
+        # A copy is the caller's own: never sealed, even when the original is.
+        copied = super().__copy__()
+        if self.__pydantic_fields_set__ is _SEALED:
+            object.__setattr__(copied, "__pydantic_fields_set__", set(_FIELD_NAMES))
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        copied = super().__deepcopy__(memo)
+        if self.__pydantic_fields_set__ is _SEALED:
+            object.__setattr__(copied, "__pydantic_fields_set__", set(_FIELD_NAMES))
+        return copied
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        if isinstance(self.__pydantic_fields_set__, frozenset):  # unpickled sealed: still sealed
+            object.__setattr__(self, "__pydantic_fields_set__", _SEALED)
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:
@@ -104,3 +130,46 @@ class Order(BaseModel):
         elif self.expire_at is not None:
             raise ValueError("expire_at is only for GTD orders")
         return self
+
+
+_FIELD_NAMES: Final = tuple(Order.model_fields)
+_SEALED: Final = frozenset(_FIELD_NAMES)
+"""The fields-set of a sealed Order (every field set); its identity marks the seal."""
+_new_order = Order.__new__
+_set = object.__setattr__
+
+
+def _sealed(fields: dict[str, Any]) -> Order:
+    order = _new_order(Order)
+    _set(order, "__dict__", fields)
+    _set(order, "__pydantic_fields_set__", _SEALED)
+    _set(order, "__pydantic_extra__", None)
+    _set(order, "__pydantic_private__", None)
+    return order
+
+
+def seal(order: Order) -> Order:
+    """Return ``order`` as an immutable value: itself if already sealed, else a sealed copy
+    (the trader's own Order stays theirs to change)."""
+    if order.__pydantic_fields_set__ is _SEALED:
+        return order
+    return _sealed(order.__dict__.copy())
+
+
+def evolve(order: Order, **changes: Any) -> Order:
+    """Return a sealed copy of ``order`` with ``changes``, unvalidated: for the lifecycle's
+    own steps, whose values the table has already decided (a status, a venue order id, a
+    later ``updated_at``). Never for input from outside."""
+    fields = order.__dict__.copy()
+    fields.update(changes)
+    return _sealed(fields)
+
+
+def sealed(fields: dict[str, Any], *, validate: bool = True) -> Order:
+    """Return the sealed Order of every field in ``fields`` (a stored row), validated unless
+    ``validate`` is false (rows validated when written, read in bulk)."""
+    if not validate:
+        return _sealed(fields)
+    order = Order.model_validate(fields)
+    _set(order, "__pydantic_fields_set__", _SEALED)
+    return order

@@ -11,7 +11,7 @@ from typing import Any
 
 from orderdesk.model.order import Order
 
-__all__ = ["JournalEntry", "JournalKind", "OrderRecord", "SubmitState"]
+__all__ = ["JournalEntry", "JournalKind", "NewEntry", "OrderRecord", "SubmitState"]
 
 
 class SubmitState(StrEnum):
@@ -91,3 +91,46 @@ class JournalEntry:
     causation_id: str | None
     correlation_id: str | None
     payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """A journal entry to append: everything but the ``seq`` the store gives it.
+
+    The one value the Ledger hands every store; each store encodes ``payload`` (a JSON
+    object of plain values) once, as it writes it.
+    """
+
+    at: datetime
+    kind: JournalKind
+    account: str
+    order_id: str | None
+    group_id: str | None
+    plan_id: str | None
+    causation_id: str | None
+    correlation_id: str | None
+    payload: Mapping[str, Any]
+
+    @classmethod
+    def of_order(
+        cls,
+        kind: JournalKind,
+        record: OrderRecord,
+        payload: Mapping[str, Any],
+        *,
+        at: datetime,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> NewEntry:
+        """An entry of ``record``'s order, linked to its group and plan."""
+        return cls(
+            at, kind, record.account, record.order.order_id, record.order.parent_group_id,
+            record.plan_id, causation_id, correlation_id, payload,
+        )  # fmt: skip
+
+    def stored(self, seq: int, payload: Mapping[str, Any]) -> JournalEntry:
+        """The entry as read back: numbered ``seq``, with ``payload`` as decoded."""
+        return JournalEntry(
+            seq, self.at, self.kind, self.account, self.order_id, self.group_id,
+            self.plan_id, self.causation_id, self.correlation_id, payload,
+        )  # fmt: skip

@@ -40,7 +40,7 @@ from orderdesk.model.enums import OrderStatus, Side
 from orderdesk.model.events import Acked, Cancelled, Filled, Rejected
 from orderdesk.model.execution_totals import ExecutionTotals, totals_of_rows
 from orderdesk.model.plans import ExecutionGroup
-from orderdesk.model.records import JournalKind, SubmitState
+from orderdesk.model.records import JournalKind, NewEntry, SubmitState
 from orderdesk.ports import ExecutionRows, OrderQuery, Store
 from orderdesk.testing.assertions import assert_replay_matches, exact
 from orderdesk.testing.ledger_kit import (
@@ -676,15 +676,17 @@ class StoreContract(StoreProperties, StoreFastPaths):
 def _record_twice(store: Store, group: ExecutionGroup) -> None:
     with store.transaction() as tx:
         tx.append(
-            at=T0,
-            kind=JournalKind.GROUP_RECORDED,
-            account="acct-1",
-            order_id=None,
-            group_id=group.group_id,
-            plan_id=None,
-            causation_id=None,
-            correlation_id=None,
-            payload={"x": 1},
+            NewEntry(
+                T0,
+                JournalKind.GROUP_RECORDED,
+                "acct-1",
+                None,
+                group.group_id,
+                None,
+                None,
+                None,
+                {"x": 1},
+            )
         )
         tx.insert_plan(make_plan())
         tx.insert_group(group)  # already recorded: the whole transaction must go

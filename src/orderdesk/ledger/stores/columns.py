@@ -17,7 +17,7 @@ from orderdesk.model.decimals import decimal_text
 from orderdesk.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
 from orderdesk.model.execution_totals import order_figures
 from orderdesk.model.fill import Fill
-from orderdesk.model.order import Order
+from orderdesk.model.order import sealed
 from orderdesk.model.records import OrderRecord, SubmitState
 from orderdesk.ports import OrderQuery
 
@@ -207,7 +207,7 @@ class Codec:
             "time_in_force": _TIFS[row[16]],
             "expire_at": None if row[17] is None else time(row[17]),
         }
-        order = Order.model_validate(fields) if validate else Order.model_construct(**fields)
+        order = sealed(fields, validate=validate)
         return OrderRecord(
             order=order,
             account=row[1],

@@ -1,8 +1,9 @@
 """A Store in process memory: the reference implementation, for tests and quick backtests.
 
 Transactions hold a lock and keep an undo log, so a failed block leaves nothing behind,
-exactly as a database rollback would. Records are copied in and out: a caller mutating
-what it read cannot change what is stored.
+exactly as a database rollback would. Records are immutable values (their Order is sealed),
+so they are stored and returned as they are, never copied. Journal payloads are kept as
+the Ledger built them and read back as JSON would return them, a fresh copy each time.
 """
 
 from __future__ import annotations
@@ -10,12 +11,9 @@ from __future__ import annotations
 import json
 import threading
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields
 from datetime import datetime
-from operator import attrgetter
-from typing import Any, Final, NamedTuple
 
 from orderdesk.errors import ConcurrentUpdate, IntegrityError
 from orderdesk.ledger.stores.columns import payload_text
@@ -24,7 +22,7 @@ from orderdesk.model.enums import Side
 from orderdesk.model.execution_rows import ExecutionRow, check_keys, execution_row
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
-from orderdesk.model.records import JournalEntry, JournalKind, OrderRecord
+from orderdesk.model.records import JournalEntry, NewEntry, OrderRecord
 from orderdesk.model.timestamps import require_utc
 from orderdesk.ports import OrderPage, OrderQuery
 
@@ -34,29 +32,9 @@ SCHEMA_VERSION = 6
 """The memory store has no schema to migrate; it reports the SQL stores' current version."""
 
 
-_BESIDE_ORDER: Final = attrgetter(*(field.name for field in fields(OrderRecord)[1:]))
-
-
-def _copy(record: OrderRecord) -> OrderRecord:
-    # Positionally, past dataclasses.replace's keyword machinery: a copy is made on every
-    # read and write, and only the Order in it is mutable.
-    return OrderRecord(record.order.model_copy(), *_BESIDE_ORDER(record))
-
-
-class _StoredEntry(NamedTuple):
-    seq: int
-    at: datetime
-    kind: JournalKind
-    account: str
-    order_id: str | None
-    group_id: str | None
-    plan_id: str | None
-    causation_id: str | None
-    correlation_id: str | None
-    payload: str
-
-    def entry(self) -> JournalEntry:
-        return JournalEntry(*self[:-1], payload=json.loads(self.payload))
+def _entry(seq: int, entry: NewEntry) -> JournalEntry:
+    # Through JSON, as the SQL stores return it: equal to theirs, and the reader's own copy.
+    return entry.stored(seq, json.loads(payload_text(entry.payload)))
 
 
 class _State:
@@ -74,7 +52,7 @@ class _State:
         self.fill_ids: set[str] = set()
         # account, venue, symbol, trade id, side
         self.by_trade: dict[tuple[str, str, str, str, str], Fill] = {}
-        self.journal: list[_StoredEntry] = []
+        self.journal: list[NewEntry] = []
         self.journal_by_order: dict[str, list[int]] = {}
 
 
@@ -89,7 +67,7 @@ class _Transaction:
 
     def get_order(self, account: str, order_id: str) -> OrderRecord | None:
         record = self._s.orders.get(order_id)
-        return None if record is None or record.account != account else _copy(record)
+        return None if record is None or record.account != account else record
 
     def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
         return self._s.groups.get((account, group_id))
@@ -132,7 +110,7 @@ class _Transaction:
             raise IntegrityError(f"group {group.group_id} already exists in {group.account}")
         if group.plan_id is not None and (group.account, group.plan_id) not in s.plans:
             raise IntegrityError(f"group {group.group_id} names unknown plan {group.plan_id}")
-        s.groups[key] = group.model_copy(update={"order_ids": ()})
+        s.groups[key] = group.model_copy(update={"order_ids": ()}) if group.order_ids else group
         s.group_orders[key] = []
 
         def undo() -> None:
@@ -153,7 +131,7 @@ class _Transaction:
             raise IntegrityError(f"client order id {record.client_order_id!r} already used")
         if group_key not in s.groups:
             raise IntegrityError(f"order {order.order_id} names unknown group")
-        s.orders[order.order_id] = _copy(record)
+        s.orders[order.order_id] = record
         page_key = (order.created_at, order.order_id)
         insort(s.by_account.setdefault(account, []), page_key)
         s.by_client_id[client_key] = order.order_id
@@ -182,7 +160,7 @@ class _Transaction:
         old = s.orders.get(record.order_id)
         if old is None or old.version != expected_version:
             raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
-        s.orders[record.order_id] = _copy(record)
+        s.orders[record.order_id] = record
         new_id = record.order.connector_order_id
         venue_key = (record.account, record.venue, new_id or "")
         indexed = new_id is not None and old.order.connector_order_id != new_id
@@ -219,34 +197,18 @@ class _Transaction:
 
         self._undo.append(undo)
 
-    def append(
-        self,
-        *,
-        at: datetime,
-        kind: JournalKind,
-        account: str,
-        order_id: str | None,
-        group_id: str | None,
-        plan_id: str | None,
-        causation_id: str | None,
-        correlation_id: str | None,
-        payload: Mapping[str, Any],
-    ) -> int:
+    def append(self, entry: NewEntry) -> int:
         s = self._s
-        seq = len(s.journal) + 1
-        # Kept as JSON text, as the SQL stores keep it: a reader gets a fresh decoded copy,
-        # equal to what they return, and cannot change what is stored.
-        text = payload_text(payload)
-        entry = _StoredEntry(
-            seq, require_utc(at), kind, account, order_id, group_id, plan_id,
-            causation_id, correlation_id, text,
-        )  # fmt: skip
-        s.journal.append(entry)
+        require_utc(entry.at)
+        journal = s.journal
+        journal.append(entry)
+        seq = len(journal)
+        order_id = entry.order_id
         if order_id is not None:
             s.journal_by_order.setdefault(order_id, []).append(seq - 1)
 
         def undo() -> None:
-            s.journal.pop()
+            journal.pop()
             if order_id is not None:
                 s.journal_by_order[order_id].pop()
 
@@ -331,7 +293,7 @@ class MemoryStore:
                     matched.append(record)
                     if len(matched) > limit:
                         break
-            records = tuple(_copy(record) for record in matched[:limit])
+            records = tuple(matched[:limit])
         more = len(matched) > limit
         return OrderPage(records, encode_cursor(records[-1].order) if more else None)
 
@@ -365,14 +327,20 @@ class MemoryStore:
         """Return up to ``limit`` journal entries with ``seq > after``, in order."""
         with self._lock:
             start = max(after, 0)
-            return tuple(e.entry() for e in self._state.journal[start : start + limit])
+            journal = self._state.journal
+            return tuple(
+                _entry(seq, journal[seq - 1])
+                for seq in range(start + 1, min(start + limit, len(journal)) + 1)
+            )
 
     def journal_of_order(self, account: str, order_id: str) -> tuple[JournalEntry, ...]:
         """Return the account's order's journal entries, in order."""
         with self._lock:
             journal = self._state.journal
             indexes = self._state.journal_by_order.get(order_id, [])
-            return tuple(journal[i].entry() for i in indexes if journal[i].account == account)
+            return tuple(
+                _entry(i + 1, journal[i]) for i in indexes if journal[i].account == account
+            )
 
     def execution_rows(
         self, account: str, query: OrderQuery, keys: Sequence[str]

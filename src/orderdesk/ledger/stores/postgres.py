@@ -9,7 +9,7 @@ its whole transaction. UNIQUE keys carry idempotency, as in SQLite.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Final
@@ -41,7 +41,7 @@ from orderdesk.model.execution_totals import (
 )
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
-from orderdesk.model.records import JournalKind, OrderRecord
+from orderdesk.model.records import NewEntry, OrderRecord
 from orderdesk.ports import OrderQuery
 
 __all__ = ["PostgresStore"]
@@ -153,23 +153,11 @@ class _Transaction(_Reads):
             self._sql["fill_insert"], POSTGRES_CODEC.fill_row(account, venue, symbol, side, fill)
         )
 
-    def append(
-        self,
-        *,
-        at: datetime,
-        kind: JournalKind,
-        account: str,
-        order_id: str | None,
-        group_id: str | None,
-        plan_id: str | None,
-        causation_id: str | None,
-        correlation_id: str | None,
-        payload: Mapping[str, Any],
-    ) -> int:
-        text = payload_text(payload)
+    def append(self, entry: NewEntry) -> int:
         values = (
-            POSTGRES_CODEC.time(at), kind.value, account, order_id, group_id, plan_id,
-            causation_id, correlation_id, text,
+            POSTGRES_CODEC.time(entry.at), entry.kind.value, entry.account, entry.order_id,
+            entry.group_id, entry.plan_id, entry.causation_id, entry.correlation_id,
+            payload_text(entry.payload),
         )  # fmt: skip
         row = self._run(_JOURNAL_INSERT, values).fetchone()
         assert row is not None  # INSERT ... RETURNING returns the row

@@ -8,7 +8,7 @@ read back after they are set: a database that silently ignored them is refused.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -43,7 +43,7 @@ from orderdesk.model.execution_totals import (
 )
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
-from orderdesk.model.records import JournalKind, OrderRecord
+from orderdesk.model.records import NewEntry, OrderRecord
 from orderdesk.ports import OrderQuery
 
 __all__ = ["TOTALS_SELECT", "SqliteStore", "Synchronous"]
@@ -175,29 +175,17 @@ class _Transaction(_Reads):
                 self._sql["fill_insert"], SQLITE_CODEC.fill_row(account, venue, symbol, side, fill)
             )
 
-    def append(
-        self,
-        *,
-        at: datetime,
-        kind: JournalKind,
-        account: str,
-        order_id: str | None,
-        group_id: str | None,
-        plan_id: str | None,
-        causation_id: str | None,
-        correlation_id: str | None,
-        payload: Mapping[str, Any],
-    ) -> int:
+    def append(self, entry: NewEntry) -> int:
         values = (
-            SQLITE_CODEC.time(at),
-            kind.value,
-            account,
-            order_id,
-            group_id,
-            plan_id,
-            causation_id,
-            correlation_id,
-            payload_text(payload),
+            SQLITE_CODEC.time(entry.at),
+            entry.kind.value,
+            entry.account,
+            entry.order_id,
+            entry.group_id,
+            entry.plan_id,
+            entry.causation_id,
+            entry.correlation_id,
+            payload_text(entry.payload),
         )
         with _translated():
             cursor = self._db.execute(_JOURNAL_INSERT, values)
