@@ -11,9 +11,10 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from orderdesk.ledger.entries import fill_json, order_json
-from orderdesk.model import Acked, Filled, OrderStatus
+from orderdesk.model import Acked, Fill, Filled, Liquidity, OrderStatus, Side, VenueFill
 from orderdesk.model.lifecycle import advance, decide
 from orderdesk.model.order import evolve, seal, sealed
 from orderdesk.testing.factories import T0, make_fill, make_order
@@ -92,7 +93,8 @@ def test_advance_steps_a_sealed_order_as_the_mutating_apply_does() -> None:
     step = decide(order, OrderFills(order.quantity), event)
     moved = advance(order, step, event.at)
     assert (moved.status, moved.connector_order_id) == (OrderStatus.OPEN, "v-1")
-    assert moved.updated_at == at and moved.updated_at.tzinfo is UTC
+    assert moved.updated_at == at
+    assert moved.updated_at.tzinfo is UTC
     assert order.status is OrderStatus.PENDING
     nothing = decide(moved, OrderFills(order.quantity), Acked(at=T0, connector_order_id="v-1"))
     assert advance(moved, nothing, T0) is moved
@@ -120,3 +122,58 @@ def test_tiny_and_scaled_decimals_keep_their_positional_text() -> None:
     assert order_json(order)["price"] == "95000.00"
     assert fill_json(fill)["quantity"] == "0.0000001"
     assert fill_json(fill) == fill.model_dump(mode="json")
+
+
+def _venue_fill(**changes: object) -> VenueFill:
+    fields: dict[str, object] = {
+        "trade_id": "t-1",
+        "venue_order_id": "v-1",
+        "client_order_id": "c-1",
+        "symbol": "BTC_USDT",
+        "side": Side.BUY,
+        "quantity": Decimal("0.5"),
+        "price": Decimal("95000.10"),
+        "fee": Decimal("-0.01"),
+        "fee_asset": "USDT",
+        "liquidity": Liquidity.MAKER,
+        "executed_at": T0,
+    }
+    fields.update(changes)
+    return VenueFill(**fields)  # type: ignore[arg-type]
+
+
+def test_a_venue_fill_is_checked_where_it_enters_and_its_fill_equals_a_validated_one() -> None:
+    order = make_order()
+    fill = _venue_fill().to_fill(order.order_id)
+    validated = Fill.model_validate({**fill.model_dump(), "fill_id": fill.fill_id})
+    assert fill == validated
+    assert fill_json(fill) == validated.model_dump(mode="json")
+    with pytest.raises(ValidationError):
+        fill.quantity = Decimal(1)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"quantity": Decimal(0)}, "greater than 0"),
+        ({"price": Decimal("-1")}, "greater than 0"),
+        ({"quantity": 0.5}, "float"),
+        ({"trade_id": ""}, "trade_id"),
+        ({"trade_id": "x" * 129}, "trade_id"),
+        ({"fee_asset": "usdt"}, "fee_asset"),
+        ({"fee": Decimal("NaN")}, "finite"),
+        ({"executed_at": datetime(2025, 12, 1, 15)}, "naive"),
+    ],
+)
+def test_a_venue_fill_with_a_bad_figure_is_refused_as_it_is_made(
+    changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        _venue_fill(**changes)
+
+
+def test_a_venue_fill_is_held_in_utc() -> None:
+    at = datetime(2025, 12, 1, 17, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert _venue_fill(executed_at=at).executed_at.tzinfo is UTC
+    with pytest.raises(ValueError, match="order id"):
+        _venue_fill().to_fill("not-an-order")

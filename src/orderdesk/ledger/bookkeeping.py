@@ -188,12 +188,24 @@ def after_submit_state(record: OrderRecord, state: SubmitState, at: datetime) ->
         return None
     if state not in SUBMIT_MOVES[current]:
         raise InvalidTransition(record.order_id, f"submit {current.value}", f"submit {state}")
-    return replace(
-        record,
-        version=record.version + 1,
-        submit_state=state,
-        sent_at=record.sent_at or (at if state is _S.SENT else None),
-        acked_at=record.acked_at or (at if state is _S.ACKED else None),
+    return OrderRecord(
+        record.order,
+        record.account,
+        record.venue,
+        record.client_order_id,
+        record.plan_id,
+        state,
+        record.cancel_requested_at,
+        record.version + 1,
+        record.filled_quantity,
+        record.notional,
+        record.fill_count,
+        record.arrival_price,
+        record.sent_at or (at if state is _S.SENT else None),
+        record.acked_at or (at if state is _S.ACKED else None),
+        record.first_fill_at,
+        record.completed_at,
+        record.last_fill_at,
     )
 
 

@@ -241,6 +241,49 @@ class Ledger:
         order id is unique per account and venue (:class:`~orderdesk.errors.IntegrityError`
         otherwise).
         """
+        recorded, _ = self._record(
+            account, order, venue, client_order_id, arrival_price, causation_id,
+            correlation_id, group, send=False,
+        )  # fmt: skip
+        return recorded
+
+    def record_sending(
+        self,
+        account: str,
+        order: Order,
+        *,
+        venue: str,
+        client_order_id: str,
+        arrival_price: Decimal | str | None = None,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+        group: ExecutionGroup | None = None,
+    ) -> tuple[OrderRecord, OrderRecord]:
+        """Record the intent as :meth:`record_order` does and move it to SENT, in one
+        transaction, for a caller about to send it: the intent is durable before the
+        request leaves, at one commit. Journals both entries (``order_recorded``, then
+        ``submit_state`` SENT); returns the order as each left it. A crash after the commit
+        leaves it SENT, which in-doubt resolution asks the venue about."""
+        recorded, sent = self._record(
+            account, order, venue, client_order_id, arrival_price, causation_id,
+            correlation_id, group, send=True,
+        )  # fmt: skip
+        assert sent is not None
+        return recorded, sent
+
+    def _record(  # noqa: PLR0917
+        self,
+        account: str,
+        order: Order,
+        venue: str,
+        client_order_id: str,
+        arrival_price: Decimal | str | None,
+        causation_id: str | None,
+        correlation_id: str | None,
+        group: ExecutionGroup | None,
+        *,
+        send: bool,
+    ) -> tuple[OrderRecord, OrderRecord | None]:
         arrival = None if arrival_price is None else parse_positive(arrival_price)
         if group is not None and (
             group.group_id != order.parent_group_id or group.account != account
@@ -249,7 +292,7 @@ class Ledger:
 
         inserted: list[ExecutionGroup] = []  # the group this transaction recorded, if any
 
-        def work(tx: StoreTransaction) -> OrderRecord:
+        def work(tx: StoreTransaction) -> tuple[OrderRecord, OrderRecord | None]:
             inserted.clear()  # a retried transaction starts afresh
             if group is not None and not self._group_recorded(tx, account, group.group_id):
                 self._insert_group(tx, group, causation_id, correlation_id)
@@ -266,21 +309,36 @@ class Ledger:
                 arrival_price=arrival,
             )
             tx.insert_order(record)
+            now = self._clock.now()
             _note(
                 tx,
                 JournalKind.ORDER_RECORDED,
                 record,
                 entries.encode_order(record),
-                at=self._clock.now(),
+                at=now,
                 causation_id=causation_id,
                 correlation_id=correlation_id,
             )
-            return record
+            if not send:
+                return record, None
+            sent = bookkeeping.after_submit_state(record, SubmitState.SENT, now)
+            assert sent is not None  # a new record is NOT_SENT
+            tx.update_order(sent, record.version)
+            _note(
+                tx,
+                JournalKind.SUBMIT_STATE,
+                record,
+                entries.encode_submit_state(SubmitState.SENT, now),
+                at=now,
+                causation_id=causation_id,
+                correlation_id=correlation_id,
+            )
+            return record, sent
 
-        record = self._atomically(work)
+        outcome = self._atomically(work)
         for recorded in inserted:  # remembered only once committed
             self._remember_group(account, recorded.group_id, recorded.plan_id)
-        return record
+        return outcome
 
     def apply(
         self,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Context, Decimal
 from types import MappingProxyType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -15,7 +16,7 @@ from orderdesk.model.enums import Liquidity
 from orderdesk.model.ids import FILL_ID, ORDER_ID, generate_fill_id
 from orderdesk.model.timestamps import UtcDatetime
 
-__all__ = ["VWAP_PRECISION", "Fill", "FillSummary", "OrderFills"]
+__all__ = ["VWAP_PRECISION", "Fill", "FillSummary", "OrderFills", "checked_fill"]
 
 VWAP_PRECISION = 40
 """Significant digits of an average price: exact whenever the quotient has that many or fewer."""
@@ -51,6 +52,47 @@ class Fill(BaseModel):
     def notional(self) -> Decimal:
         """Quantity times price, exact."""
         return EXACT.multiply(self.quantity, self.price)
+
+
+_new_fill = Fill.__new__
+_FILL_FIELDS: Final = frozenset(Fill.model_fields)
+_set = object.__setattr__
+
+
+def checked_fill(
+    order_id: str,
+    *,
+    trade_id: str,
+    quantity: Decimal,
+    price: Decimal,
+    fee: Decimal,
+    fee_asset: str,
+    liquidity: Liquidity | None,
+    executed_at: datetime,
+) -> Fill:
+    """Return the Fill of values a venue parser has already checked (a
+    :class:`~orderdesk.model.venue.VenueFill` checks every one as it is made), for the
+    Ledger's order ``order_id``, without validating them a second time."""
+    fill = _new_fill(Fill)
+    _set(
+        fill,
+        "__dict__",
+        {
+            "fill_id": generate_fill_id(executed_at),
+            "order_id": order_id,
+            "trade_id": trade_id,
+            "quantity": quantity,
+            "price": price,
+            "fee": fee,
+            "fee_asset": fee_asset,
+            "liquidity": liquidity,
+            "executed_at": executed_at,
+        },
+    )
+    _set(fill, "__pydantic_fields_set__", _FILL_FIELDS)
+    _set(fill, "__pydantic_extra__", None)
+    _set(fill, "__pydantic_private__", None)
+    return fill
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,16 +13,18 @@ Decimals everywhere, datetimes aware and in UTC.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Context, Decimal
 from enum import StrEnum
 
-from orderdesk.model.decimals import decimal_text
+from orderdesk.model.decimals import decimal_text, parse_fee, parse_positive
 from orderdesk.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
 from orderdesk.model.events import Acked, Cancelled, Expired, Filled, OrderEvent, Rejected
-from orderdesk.model.fill import VWAP_PRECISION, Fill
-from orderdesk.model.timestamps import iso_utc
+from orderdesk.model.fill import VWAP_PRECISION, Fill, checked_fill
+from orderdesk.model.ids import ORDER_ID
+from orderdesk.model.timestamps import iso_utc, require_utc
 
 __all__ = [
     "Balance",
@@ -55,6 +57,11 @@ class RejectCode(StrEnum):
     ABOVE_MAX_QUANTITY = "ABOVE_MAX_QUANTITY"
     BELOW_MIN_NOTIONAL = "BELOW_MIN_NOTIONAL"
     INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
+
+
+_MAX_ID = 128
+_FEE_ASSET = re.compile(r"[A-Z0-9]{1,20}")
+_set = object.__setattr__
 
 
 def _require_utc(name: str, value: datetime) -> None:
@@ -167,10 +174,24 @@ class VenueFill:
     liquidity: Liquidity
     executed_at: datetime
 
+    def __post_init__(self) -> None:
+        # Checked here, where a venue's answer enters: the Fill made of it is not checked again.
+        if not 0 < len(self.trade_id) <= _MAX_ID:
+            raise ValueError(f"trade_id must be 1-{_MAX_ID} characters, got {self.trade_id!r}")
+        if _FEE_ASSET.fullmatch(self.fee_asset) is None:
+            raise ValueError(f"fee_asset must match {_FEE_ASSET.pattern}, got {self.fee_asset!r}")
+        _set(self, "quantity", parse_positive(self.quantity))
+        _set(self, "price", parse_positive(self.price))
+        _set(self, "fee", parse_fee(self.fee))
+        _set(self, "liquidity", Liquidity(self.liquidity))
+        _set(self, "executed_at", require_utc(self.executed_at))
+
     def to_fill(self, order_id: str) -> Fill:
         """Return this execution as the domain ``Fill`` of the Ledger's order ``order_id``."""
-        return Fill(
-            order_id=order_id,
+        if ORDER_ID.fullmatch(order_id) is None:
+            raise ValueError(f"{order_id!r} is not an order id")
+        return checked_fill(
+            order_id,
             trade_id=self.trade_id,
             quantity=self.quantity,
             price=self.price,

@@ -12,7 +12,6 @@ import json
 import threading
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 
 from orderdesk.errors import ConcurrentUpdate, IntegrityError
@@ -216,6 +215,28 @@ class _Transaction:
         return seq
 
 
+class _Writing:
+    """One write transaction's block: the lock held throughout, the undo log run on error."""
+
+    __slots__ = ("_lock", "_state", "_transaction")
+
+    def __init__(self, lock: threading.RLock, state: _State) -> None:
+        self._lock = lock
+        self._state = state
+
+    def __enter__(self) -> _Transaction:
+        self._lock.acquire()
+        self._transaction = _Transaction(self._state)
+        return self._transaction
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is not None:
+                self._transaction.rollback()
+        finally:
+            self._lock.release()
+
+
 class MemoryStore:
     """A Store in memory; thread-safe, one writer at a time."""
 
@@ -229,16 +250,9 @@ class MemoryStore:
         """The schema version this store is equivalent to."""
         return SCHEMA_VERSION
 
-    @contextmanager
-    def transaction(self) -> Iterator[_Transaction]:
+    def transaction(self) -> _Writing:
         """Open a write transaction: committed when the block ends, rolled back on error."""
-        with self._lock:
-            transaction = _Transaction(self._state)
-            try:
-                yield transaction
-            except BaseException:
-                transaction.rollback()
-                raise
+        return _Writing(self._lock, self._state)
 
     def get_order(self, account: str, order_id: str) -> OrderRecord | None:
         """Return the account's order, or ``None``."""

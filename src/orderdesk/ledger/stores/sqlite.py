@@ -107,6 +107,10 @@ class _Reads(SqlReads):
             return self._db.execute(sql, params).fetchall()
 
 
+_VERSION: Final = ORDER_COLUMNS.index("version")
+_ROWS_REMEMBERED: Final = 10_000
+
+
 @lru_cache(maxsize=64)
 def _order_update(changed: tuple[int, ...]) -> str:
     """The UPDATE of the order columns at ``changed`` (indexes into ORDER_COLUMNS)."""
@@ -117,12 +121,22 @@ def _order_update(changed: tuple[int, ...]) -> str:
 class _Transaction(_Reads):
     """One BEGIN IMMEDIATE transaction: the write lock is held from the first statement."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, committed: dict[str, tuple[Any, ...]]
+    ) -> None:
         super().__init__(connection)
-        # Order rows as this transaction read or wrote them: an update then sets only the
-        # columns that differ, so SQLite leaves the indexes of the others alone. The write
-        # lock is held throughout, and the version check still guards every update.
+        # Order rows as this transaction read or wrote them, over the rows earlier
+        # transactions committed: an update then sets only the columns that differ, so
+        # SQLite leaves the indexes of the others alone. A remembered row is used only at
+        # the version it was written at, and the version check guards every update (a
+        # version's row is unique: every change makes a new one).
         self._rows: dict[str, tuple[Any, ...]] = {}
+        self._committed = committed
+
+    def committed_rows(self) -> dict[str, tuple[Any, ...]]:
+        """The rows this transaction wrote or read, for the store to remember once it
+        commits."""
+        return self._rows
 
     def get_order(self, account: str, order_id: str) -> OrderRecord | None:
         with _translated():
@@ -148,15 +162,19 @@ class _Transaction(_Reads):
             )
 
     def insert_order(self, record: OrderRecord) -> None:
+        row = SQLITE_CODEC.order_row(record)
         with _translated():
-            self._db.execute(self._sql["order_insert"], SQLITE_CODEC.order_row(record))
+            self._db.execute(self._sql["order_insert"], row)
+        self._rows[row[0]] = row
 
     def update_order(self, record: OrderRecord, expected_version: int) -> None:
         if record.version != expected_version + 1:
             raise ValueError("an updated record's version must be expected_version + 1")
         row = SQLITE_CODEC.order_row(record)
         order_id = row[0]
-        old = self._rows.get(order_id)
+        old = self._rows.get(order_id) or self._committed.get(order_id)
+        if old is not None and old[_VERSION] != expected_version:
+            old = None
         if old is None:
             sql, values = self._sql["order_update"], (*row[1:], order_id, expected_version)
         else:
@@ -246,6 +264,7 @@ class SqliteStore(_Reads):
                 target, isolation_level=None, timeout=60.0, check_same_thread=False
             )
         super().__init__(connection)
+        self._committed_rows: dict[str, tuple[Any, ...]] = {}
         try:
             self._configure(synchronous, in_memory)
             self._version = self._upgrade(upgrade, create)
@@ -303,8 +322,14 @@ class SqliteStore(_Reads):
     @contextmanager
     def transaction(self) -> Iterator[_Transaction]:
         """Open a write transaction: committed when the block ends, rolled back on error."""
+        committed = self._committed_rows
         with self._write() as db:
-            yield _Transaction(db)
+            transaction = _Transaction(db, committed)
+            yield transaction
+        rows = transaction.committed_rows()  # reached only once COMMIT succeeded
+        if len(committed) + len(rows) > _ROWS_REMEMBERED:
+            committed.clear()
+        committed.update(rows)
 
     def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
         """Return the account's group with its ``order_ids``, or ``None``."""
