@@ -6,14 +6,15 @@ duplicate checks give exactly what the plain ones give (see
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
-from orderdesk.errors import IntegrityError, InvalidTransition, NotFound, Overfill
+from orderdesk.errors import IntegrityAlarm, IntegrityError, InvalidTransition, NotFound, Overfill
 from orderdesk.ledger import Ledger
 from orderdesk.model.enums import OrderStatus, Side
 from orderdesk.model.events import Acked, Cancelled, Filled, OrderEvent, Rejected
-from orderdesk.model.records import JournalKind
+from orderdesk.model.records import JournalKind, SubmitState
 from orderdesk.ports import Store
 from orderdesk.testing.assertions import assert_replay_matches, exact
 from orderdesk.testing.ledger_kit import T0, fill_of, make_group, order_in_group, recorded_order
@@ -214,6 +215,84 @@ class StoreFastPaths:
                 "acct-2", order_in_group(group), venue="paper", client_order_id="c",
                 group=group,
             )  # fmt: skip
+
+    def test_a_write_on_a_held_record_reads_nothing_and_gives_what_get_gives(
+        self, ledger: Ledger, store: Store
+    ) -> None:
+        held = recorded_order(ledger)
+        events: list[OrderEvent] = [
+            Acked(_LATER, "V-1"),
+            Filled(fill_of(held.order, "0.4", "t-1", "100.10")),
+            Filled(fill_of(held.order, "0.6", "t-2", "100.20")),
+        ]
+        for event in events:
+            applied = ledger.apply_and_get("acct-1", held.order_id, event, held=held)
+            assert applied.record == ledger.get("acct-1", held.order_id)
+            held = applied.record
+        assert (held.order.status, held.version, held.fill_count) == (OrderStatus.FILLED, 4, 2)
+        assert ledger.retries == 0
+        kinds = [e.kind for e in store.journal_of_order("acct-1", held.order_id)]
+        assert kinds == [JournalKind.ORDER_RECORDED, JournalKind.ACKED] + [JournalKind.FILLED] * 2
+
+    def test_a_stale_held_record_is_read_again_and_nothing_is_lost(
+        self, ledger: Ledger, store: Store
+    ) -> None:
+        stale = recorded_order(ledger)
+        ledger.apply("acct-1", stale.order_id, Filled(fill_of(stale.order, "0.6", "t-1")))
+        # Decided on the stale record this fill fits; on the stored one it overfills.
+        with pytest.raises(Overfill):
+            ledger.apply(
+                "acct-1", stale.order_id, Filled(fill_of(stale.order, "0.6", "t-2")), held=stale
+            )
+        fresh = ledger.apply_and_get(
+            "acct-1", stale.order_id, Filled(fill_of(stale.order, "0.4", "t-3")), held=stale
+        ).record
+        assert (fresh.order.status, fresh.filled_quantity, fresh.version) == (
+            OrderStatus.FILLED, Decimal("1.0"), 3,
+        )  # fmt: skip
+        assert [f.trade_id for f in store.fills("acct-1", stale.order_id)] == ["t-1", "t-3"]
+
+    def test_a_no_op_on_a_stale_held_record_is_decided_on_the_stored_one(
+        self, ledger: Ledger, store: Store
+    ) -> None:
+        stale = recorded_order(ledger)
+        ledger.apply("acct-1", stale.order_id, Rejected(_LATER, "no funds"))
+        # A venue ack of an order recorded REJECTED is an alarm, not the no-op the stale
+        # (PENDING) record would make of a second ack.
+        with pytest.raises(IntegrityAlarm):
+            ledger.apply("acct-1", stale.order_id, Acked(_LATER, "V-1"), held=stale)
+        state = ledger.set_submit_state("acct-1", stale.order_id, SubmitState.NOT_SENT, held=stale)
+        assert state == ledger.get("acct-1", stale.order_id)
+        cancelled = ledger.request_cancel("acct-1", stale.order_id, held=stale)
+        assert cancelled.cancel_requested_at is None  # it has finished: nothing to cancel
+        assert cancelled == ledger.get("acct-1", stale.order_id)
+
+    def test_a_held_record_of_another_order_is_refused(self, ledger: Ledger) -> None:
+        one, other = recorded_order(ledger), recorded_order(ledger)
+        with pytest.raises(ValueError, match="held record"):
+            ledger.apply("acct-1", one.order_id, Acked(_LATER, "V-1"), held=other)
+
+    def test_record_sending_commits_the_intent_and_its_sent_state_together(
+        self, ledger: Ledger, store: Store
+    ) -> None:
+        group = ledger.record_group(make_group())
+        order = order_in_group(group)
+        recorded, sent = ledger.record_sending(
+            "acct-1", order, venue="paper", client_order_id="c-sending"
+        )
+        assert (recorded.submit_state, recorded.version, recorded.sent_at) == (
+            SubmitState.NOT_SENT, 1, None,
+        )  # fmt: skip
+        assert (sent.submit_state, sent.version, sent.sent_at) == (SubmitState.SENT, 2, T0)
+        assert sent == ledger.get("acct-1", order.order_id)
+        entries = store.journal_of_order("acct-1", order.order_id)
+        assert [e.kind for e in entries] == [JournalKind.ORDER_RECORDED, JournalKind.SUBMIT_STATE]
+        assert entries[1].payload == {"state": "SENT", "at": "2025-12-01T15:00:00Z"}
+        with pytest.raises(IntegrityError):  # the client id is taken: nothing more is written
+            ledger.record_sending(
+                "acct-1", order_in_group(group), venue="paper", client_order_id="c-sending"
+            )
+        assert len(store.journal_of_order("acct-1", order.order_id)) == 2
 
 
 def _other_id() -> str:
