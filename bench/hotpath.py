@@ -29,22 +29,16 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
 from bench.timing import machine_line
-from orderdesk.app import DEFAULT_MARKETS, tune_gc
-from orderdesk.broker import AsyncBroker, BrokerSettings
+from orderdesk.app import PaperDesk, open_ledger, open_store, paper_desk, tune_gc
 from orderdesk.clocks import ManualClock
-from orderdesk.ledger import Ledger
-from orderdesk.ledger.stores import open_store
 from orderdesk.model import Order, OrderStatus, OrderType, Side, generate_group_id
-from orderdesk.ports import Connector, Store
+from orderdesk.ports import Store
 from orderdesk.testing.paper import START
-from orderdesk.venues.paper import PaperConnector, PaperExchange
-from orderdesk.venues.paper.market_data import PaperMarketData
 
 STORES: Final = ("memory", "sqlite-normal", "sqlite-full")
 TYPES: Final = ("MARKET", "LIMIT")
@@ -103,33 +97,19 @@ def store_url(store: str, directory: Path, tag: str) -> str:
     return f"sqlite:///{directory / f'hotpath-{tag}-{mode}.db'}?synchronous={mode}"
 
 
-@dataclass
-class Desk:
-    """A paper desk wired as ``orderdesk.app.paper_broker`` wires it, on a manual clock."""
-
-    broker: AsyncBroker
-    exchange: PaperExchange
-    clock: ManualClock
-
-
-def build(url: str, counts: Counter[str] | None = None) -> Desk:
-    """Return a desk on the store at ``url``; its store counts calls into ``counts``."""
-    clock = ManualClock(START)
-    exchange = PaperExchange(list(DEFAULT_MARKETS), clock=clock, seed=0)
-    exchange.open_account(ACCOUNT, DEPOSITS)
-
-    def connect(settings: BrokerSettings) -> Connector:
-        return PaperConnector(exchange, settings.account)
-
+def build(url: str, counts: Counter[str] | None = None) -> PaperDesk:
+    """Return a desk wired as :func:`orderdesk.app.paper_broker` wires it, on a manual clock,
+    on the store at ``url``; its store counts calls into ``counts``."""
     store: Store = open_store(url)
     if counts is not None:
         store = _Counting(store, counts)
-    ledger = Ledger(store, clock)
-    broker = AsyncBroker(ledger, connect, clock=clock, market_data=PaperMarketData(exchange))
-    broker.settings(account=ACCOUNT)
+    clock = ManualClock(START)
+    desk = paper_desk(
+        open_ledger(store, clock=clock), account=ACCOUNT, deposits=DEPOSITS, clock=clock
+    )
     depth = Decimal(1_000_000)
-    exchange.on_quote(SYMBOL, [(BID, depth)], [(ASK, depth)])
-    return Desk(broker, exchange, clock)
+    desk.exchange.on_quote(SYMBOL, [(BID, depth)], [(ASK, depth)])
+    return desk
 
 
 def make_orders(count: int, kind: str) -> list[Order]:
@@ -155,7 +135,7 @@ def make_orders(count: int, kind: str) -> list[Order]:
     return orders
 
 
-async def drive(desk: Desk, orders: list[Order]) -> None:
+async def drive(desk: PaperDesk, orders: list[Order]) -> None:
     """Submit every order, fill the resting ones, and record the venue's reports."""
     broker, exchange = desk.broker, desk.exchange
     for order in orders:
@@ -166,7 +146,7 @@ async def drive(desk: Desk, orders: list[Order]) -> None:
         broker.on_reports(exchange.take_reports(ACCOUNT))
 
 
-def check_all_filled(desk: Desk, orders: list[Order]) -> None:
+def check_all_filled(desk: PaperDesk, orders: list[Order]) -> None:
     """Raise unless every order ended FILLED with its whole quantity."""
     ledger = desk.broker.ledger
     for order in orders:

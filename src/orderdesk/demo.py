@@ -16,23 +16,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from orderdesk.app import DEFAULT_MARKETS
-from orderdesk.broker import AsyncBroker, BrokerSettings
-from orderdesk.clocks import ManualClock
+from orderdesk.app import PaperDesk
+from orderdesk.app.demo import MARKET, MID, demo_desk
 from orderdesk.errors import IntegrityAlarm
 from orderdesk.ledger import Ledger
-from orderdesk.ledger.stores import open_store
 from orderdesk.model import Order, OrderType, Side, generate_group_id
 from orderdesk.model.records import OrderRecord
-from orderdesk.ports import Connector
-from orderdesk.venues.paper import PaperConnector, PaperExchange, Replay, SyntheticFeed
-from orderdesk.venues.paper.market_data import PaperMarketData
 
 __all__ = ["Session", "run_session"]
-
-MARKET = DEFAULT_MARKETS[0]  # BTC_USDT
-START = datetime(2025, 12, 1, 15, 0, tzinfo=UTC)
-MID = Decimal("95000.00")
 
 
 @dataclass
@@ -82,31 +73,21 @@ def _order(rng: random.Random, now: datetime, mid: Decimal) -> Order:
     )
 
 
-@dataclass(frozen=True)
-class _Wiring:
-    broker: AsyncBroker
-    connector: PaperConnector
-    replay: Replay
-    clock: ManualClock
-    market_data: PaperMarketData
-
-
 async def _trade(
     session: Session,
-    wiring: _Wiring,
+    desk: PaperDesk,
     *,
     seconds: int,
     seed: int,
     progress: Callable[[int], None],
     stop: Callable[[], bool],
 ) -> None:
-    broker, connector, replay = wiring.broker, wiring.connector, wiring.replay
-    clock, market_data = wiring.clock, wiring.market_data
+    broker, clock, market_data = desk.broker, desk.clock, desk.market_data
     rng = random.Random(seed)
     resting: dict[str, datetime] = {}
     for second in range(seconds):
-        replay.advance(timedelta(seconds=1))
-        broker.on_reports(connector.drain_reports())
+        desk.advance(timedelta(seconds=1))
+        desk.deliver()
         now = clock.now()
         if rng.random() < 0.15:
             mid = await market_data.mid_price(MARKET.symbol) or MID
@@ -129,16 +110,6 @@ async def _trade(
             break
 
 
-def _new_account(ledger: Ledger, name: str) -> str:
-    """Return ``name``, or ``name-2``, ``name-3``... if the ledger already holds its orders
-    (two sessions begun within one second): each session trades in an account of its own."""
-    candidate, number = name, 1
-    while ledger.load(candidate, limit=1).records:
-        number += 1
-        candidate = f"{name}-{number}"
-    return candidate
-
-
 def run_session(
     ledger_path: str | Path,
     *,
@@ -148,33 +119,18 @@ def run_session(
     stop: Callable[[], bool] = lambda: False,
 ) -> Session:
     """Trade ``minutes`` of simulated market into the ledger at ``ledger_path`` (a SQLite
-    file or any URL :func:`~orderdesk.ledger.stores.open_store` takes).
+    file or any URL :func:`~orderdesk.app.open_ledger` takes), in an account of its own.
 
     ``stop`` is polled once per simulated second; when it returns true the session ends
     there (``Session.interrupted``), every order it sent recorded with its outcome.
     """
     if minutes < 1:
         raise ValueError("a session lasts at least 1 minute")
-    clock = ManualClock(START)
-    ledger = Ledger(open_store(str(ledger_path)), clock)
-    account = _new_account(ledger, f"demo-{seed}-{datetime.now(UTC):%Y%m%d%H%M%S}")
-    exchange = PaperExchange([MARKET], clock=clock, seed=seed)
-    exchange.open_account(account, {"USDT": Decimal(1_000_000), "BTC": Decimal(10)})
-    feed = SyntheticFeed(MARKET, seed=seed, start=START, mid=MID, level_steps=(100, 3000))
-    replay = Replay(exchange, clock, feed.events(minutes * 600 + 10))
-    replay.advance(timedelta(seconds=1))
-    connector = PaperConnector(exchange, account)
-
-    def connect(_: BrokerSettings) -> Connector:
-        return connector
-
-    market_data = PaperMarketData(exchange)
-    broker = AsyncBroker(ledger, connect, clock=clock, market_data=market_data)
-    broker.settings(account=account)
-    session = Session(account, ledger, ledger_path, alarms=broker.alarms)
-    wiring = _Wiring(broker, connector, replay, clock, market_data)
+    name = f"demo-{seed}-{datetime.now(UTC):%Y%m%d%H%M%S}"
+    desk = demo_desk(ledger_path, minutes=minutes, seed=seed, account=name)
+    session = Session(desk.account, desk.ledger, ledger_path, alarms=desk.broker.alarms)
     asyncio.run(
-        _trade(session, wiring, seconds=minutes * 60, seed=seed, progress=progress, stop=stop)
+        _trade(session, desk, seconds=minutes * 60, seed=seed, progress=progress, stop=stop)
     )
-    broker.on_reports(connector.drain_reports())
+    desk.deliver()
     return session

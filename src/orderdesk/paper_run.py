@@ -41,20 +41,14 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from orderdesk.app import DEFAULT_MARKETS
-from orderdesk.broker import AsyncBroker, BrokerSettings
-from orderdesk.clocks import ManualClock
+from orderdesk.app import DEFAULT_MARKETS, MarketEvent, PaperDesk, PaperExchange, paper_desk
+from orderdesk.broker import AsyncBroker
 from orderdesk.errors import IntegrityAlarm, PreTradeRejected
 from orderdesk.ledger import Ledger
-from orderdesk.ledger.stores import open_store
 from orderdesk.model import Market, Order, OrderType, Side, TimeInForce, generate_group_id
 from orderdesk.model.decimals import EXACT, parse_positive
 from orderdesk.model.order import symbol_of
 from orderdesk.model.timestamps import require_utc
-from orderdesk.ports import Connector
-from orderdesk.venues.paper import PaperConnector, PaperExchange, Replay
-from orderdesk.venues.paper.feeds import MarketEvent
-from orderdesk.venues.paper.market_data import PaperMarketData
 
 __all__ = [
     "ORDER_COLUMNS",
@@ -289,40 +283,32 @@ class PaperRun:
     """The paper venue as the run left it: its books, balances and fills."""
 
 
-@dataclass
-class _Desk:
-    broker: AsyncBroker
-    connector: PaperConnector
-    replay: Replay
-    clock: ManualClock
-    exchange: PaperExchange
-    run: PaperRun
-
-
-async def _place(desk: _Desk, order: Order) -> None:
+async def _place(desk: PaperDesk, run: PaperRun, order: Order) -> None:
     try:
         record = await desk.broker.submit(order)
     except PreTradeRejected as error:
-        desk.run.refused.append((order.created_at, f"{order.symbol} {order.side.value}: {error}"))
+        run.refused.append((order.created_at, f"{order.symbol} {order.side.value}: {error}"))
         return
-    desk.run.submitted.append(record.order_id)
+    run.submitted.append(record.order_id)
 
 
-async def _cancel(desk: _Desk, order_id: str) -> None:
+async def _cancel(desk: PaperDesk, run: PaperRun, order_id: str) -> None:
     record = await desk.broker.get(order_id)
     if not record.order.status.is_terminal:
         await desk.broker.cancel(order_id)
-        desk.run.cancels += 1
+        run.cancels += 1
 
 
 async def _drive(
-    desk: _Desk,
+    desk: PaperDesk,
+    run: PaperRun,
     events: Sequence[MarketEvent],
     orders: Sequence[ScheduledOrder],
+    *,
     strategy: Strategy | None,
     options: _Options,
 ) -> None:
-    run, clock, broker = desk.run, desk.clock, desk.broker
+    clock, broker = desk.clock, desk.broker
     end = events[-1].at
     pending = list(orders)
     cancels = sorted(
@@ -340,12 +326,12 @@ async def _drive(
         now = max(min(due), clock.now())
         if now > end and not pending and not cancels:
             now = max(end, clock.now())
-        run.events += desk.replay.run_until(now)
-        broker.on_reports(desk.connector.drain_reports())
+        run.events += desk.run_until(now)
+        desk.deliver()
         while pending and pending[0].order.created_at <= now:
-            await _place(desk, pending.pop(0).order)
+            await _place(desk, run, pending.pop(0).order)
         while cancels and cancels[0][0] <= now:
-            await _cancel(desk, cancels.pop(0)[1])
+            await _cancel(desk, run, cancels.pop(0)[1])
         if now >= next_tick:
             next_tick = now + options.step
             if strategy is not None:
@@ -356,10 +342,10 @@ async def _drive(
                     await returned
                 for action in step._actions:
                     if isinstance(action, Order):
-                        await _place(desk, action)
+                        await _place(desk, run, action)
                     else:
-                        await _cancel(desk, action)
-        broker.on_reports(desk.connector.drain_reports())
+                        await _cancel(desk, run, action)
+        desk.deliver()
         options.progress(run.events)
         if now >= end and not pending and not cancels:
             break
@@ -424,7 +410,8 @@ def run_paper(
     """Replay ``feed`` through a PaperExchange with ``orders`` and/or ``strategy``.
 
     ``speed`` paces the replay at that many times real time (0: as fast as the CPU allows).
-    ``deposits`` default to 1,000,000 of every quote asset and 100 of every base asset.
+    ``deposits`` default to 1,000,000 of every quote asset and 100 of every base asset
+    (:func:`~orderdesk.app.generous_deposits`).
     """
     if speed < 0:
         raise ValueError("speed cannot be negative")
@@ -433,26 +420,19 @@ def run_paper(
     by_symbol = {market.symbol: market for market in markets}
     events = list(feed)
     check_inputs(events, orders, by_symbol)
-    if deposits is None:
-        funds: dict[str, Decimal] = {}
-        for market in by_symbol.values():
-            funds[market.quote_asset] = Decimal(1_000_000)
-            funds.setdefault(market.base_asset, Decimal(100))
-        deposits = funds
     start = min(events[0].at, *(s.order.created_at for s in orders)) if orders else events[0].at
-    clock = ManualClock(start)
-    exchange = PaperExchange(list(by_symbol.values()), clock=clock, seed=seed)
-    exchange.open_account(account, deposits)
-    connector = PaperConnector(exchange, account)
-
-    def connect(_: BrokerSettings) -> Connector:
-        return connector
-
-    market_data = PaperMarketData(exchange)
-    ledger = Ledger(open_store(ledger_url), clock)
-    broker = AsyncBroker(ledger, connect, clock=clock, market_data=market_data)
-    broker.settings(account=account)
-    run = PaperRun(account, ledger, start=start, alarms=broker.alarms, exchange=exchange)
-    desk = _Desk(broker, connector, Replay(exchange, clock, events), clock, exchange, run)
-    asyncio.run(_drive(desk, events, orders, strategy, _Options(step, speed, progress, stop)))
+    desk = paper_desk(
+        ledger_url,
+        account=account,
+        markets=by_symbol.values(),
+        deposits=deposits,
+        seed=seed,
+        start=start,
+        feed=events,
+    )
+    run = PaperRun(
+        account, desk.ledger, start=start, alarms=desk.broker.alarms, exchange=desk.exchange
+    )
+    options = _Options(step, speed, progress, stop)
+    asyncio.run(_drive(desk, run, events, orders, strategy=strategy, options=options))
     return run

@@ -264,7 +264,7 @@ def test_an_order_the_venue_rejects_is_recorded_rejected_and_exits_6(
     def connector(venue: str, **_: object) -> PaperConnector:
         return StaleFilters(exchange, "alice")
 
-    monkeypatch.setattr("orderdesk.cli.trade.live_connector", connector)
+    monkeypatch.setattr("orderdesk.app.live.live_connector", connector)
     db = tmp_path / "ledger.db"
     result = CliRunner().invoke(
         app,

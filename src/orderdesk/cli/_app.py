@@ -14,8 +14,9 @@ from urllib.parse import urlsplit, urlunsplit
 import typer
 from rich.console import Console
 
+from orderdesk.app import open_ledger as ledger_on
+from orderdesk.app import open_store
 from orderdesk.cli.config import Config, ConfigError, load_config
-from orderdesk.clocks import SystemClock
 from orderdesk.errors import (
     IntegrityAlarm,
     LedgerMissing,
@@ -24,7 +25,6 @@ from orderdesk.errors import (
     StoreError,
 )
 from orderdesk.ledger import Journal, Ledger
-from orderdesk.ledger.stores import open_store
 from orderdesk.ports import Store
 
 __all__ = [
@@ -222,7 +222,7 @@ def open_ledger(db: str, *, create: bool = False) -> Ledger:
     A missing ledger (no SQLite file, a PostgreSQL database without orderdesk's tables) is
     created only when ``create`` is set (commands that write); reads create nothing.
     """
-    return Ledger(ledger_store(db, create=create), SystemClock())
+    return ledger_on(ledger_store(db, create=create))
 
 
 def ledger_store(db: str, *, create: bool, upgrade: bool = False) -> Store:

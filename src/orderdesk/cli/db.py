@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from orderdesk.app import open_store, serve_venue
 from orderdesk.cli._app import LEDGER_FORMS, DbOption, config, db_app, fail, shown, venue_app
 from orderdesk.errors import LedgerMissing, SchemaVersionError, StoreError
-from orderdesk.ledger.stores import open_store
-from orderdesk.venues.loopback import main as serve_venue
 
 __all__ = ["serve", "upgrade"]
 

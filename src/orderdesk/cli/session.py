@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from orderdesk.app import DEFAULT_MARKETS
+from orderdesk.app import DEFAULT_MARKETS, read_feed
 from orderdesk.cli._app import (
     INTERRUPTED,
     AccountOption,
@@ -33,7 +33,6 @@ from orderdesk.errors import StoreError
 from orderdesk.model import Market
 from orderdesk.paper_run import check_inputs, load_strategy, read_orders, run_paper
 from orderdesk.stats import executions
-from orderdesk.venues.paper import read_csv
 
 __all__ = ["demo", "paper_run"]
 
@@ -173,7 +172,7 @@ def paper_run(
     found_markets = _markets(markets)
     funds = _deposits(deposit or [])
     try:
-        events = list(read_csv(feed, markets={m.symbol: m for m in found_markets}))
+        events = read_feed(feed, {m.symbol: m for m in found_markets})
         scheduled = read_orders(orders) if orders is not None else []
         function = load_strategy(strategy) if strategy is not None else None
         check_inputs(events, scheduled, {m.symbol: m for m in found_markets})

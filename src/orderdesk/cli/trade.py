@@ -20,7 +20,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
-from orderdesk.app import live_broker, live_connector
+from orderdesk.app import live_desk
 from orderdesk.broker import AsyncBroker
 from orderdesk.broker.core import NOT_SENT_CODE
 from orderdesk.broker.pretrade import roundings
@@ -132,26 +132,22 @@ def _on_tick(order: Order, market: Market | None, allowed: bool) -> list[str]:
 
 
 def _run(settings: Config, work: Callable[[AsyncBroker], Coroutine[Any, Any, _T]]) -> _T:
-    """Open the ledger, connect to the venue and run ``work``; map failures to exit codes."""
+    """Run ``work`` on the desk the configuration names; map failures to exit codes."""
     account = require_account(settings)
     try:
-        connector = live_connector(
-            settings.venue, url=settings.venue_url, api_key=settings.api_key,
-            api_secret=settings.api_secret, api_passphrase=settings.api_passphrase,
-            sandbox=settings.sandbox,
+        desk = live_desk(
+            settings.venue, lambda: open_ledger(settings.db, create=True), account=account,
+            url=settings.venue_url, api_key=settings.api_key, api_secret=settings.api_secret,
+            api_passphrase=settings.api_passphrase, sandbox=settings.sandbox,
         )  # fmt: skip
     except ValueError as error:
         fail(2, str(error))
-    ledger = open_ledger(settings.db, create=True)
-    broker = live_broker(ledger, connector, account=account)
 
     async def session() -> _T:
         try:
-            return await work(broker)
+            return await work(desk.broker)
         finally:
-            close = getattr(connector, "close", None)
-            if close is not None:
-                await close()
+            await desk.aclose()
 
     where = settings.venue + (f" at {settings.venue_url}" if settings.venue_url else "")
     try:
@@ -163,7 +159,7 @@ def _run(settings: Config, work: Callable[[AsyncBroker], Coroutine[Any, Any, _T]
     except KeyboardInterrupt:
         fail(INTERRUPTED, "interrupted", "the ledger is consistent; `orderdesk reconcile` "
              "settles an order still in flight")  # fmt: skip
-    exit_if_alarmed(broker.alarms)
+    exit_if_alarmed(desk.broker.alarms)
     return result
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from orderdesk.app import paper_exchange
 from orderdesk.clocks import ManualClock
 from orderdesk.model import Market
 from orderdesk.venues.paper import PaperConnector, PaperExchange
@@ -57,6 +58,6 @@ class PaperHarness:
 async def paper_harness(seed: int = 0) -> AsyncIterator[PaperHarness]:
     """Yield a harness on a fresh exchange with one funded account."""
     clock = ManualClock(START)
-    exchange = PaperExchange([MARKET], clock=clock, seed=seed)
-    exchange.open_account("contract", {"BTC": Decimal("10"), "USDT": Decimal("1000000")})
+    funds = {"BTC": Decimal("10"), "USDT": Decimal("1000000")}
+    exchange = paper_exchange([MARKET], clock=clock, seed=seed, accounts={"contract": funds})
     yield PaperHarness(exchange, clock, PaperConnector(exchange, "contract"))

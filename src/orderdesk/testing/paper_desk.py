@@ -12,12 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from orderdesk.broker.core import AsyncBroker
-from orderdesk.broker.retry import RetryPolicy
-from orderdesk.broker.settings import BrokerSettings
+from orderdesk.app import paper_desk
+from orderdesk.broker import RetryPolicy
 from orderdesk.clocks import ManualClock
-from orderdesk.ledger import Ledger
-from orderdesk.ledger.stores import open_store
 from orderdesk.model import (
     Order,
     OrderType,
@@ -26,13 +23,11 @@ from orderdesk.model import (
     SubmitResult,
     generate_group_id,
 )
-from orderdesk.ports import Connector
 from orderdesk.testing.paper import MARKET as BTC_USDT
 from orderdesk.testing.paper import START
 from orderdesk.venues.paper import PaperConnector, PaperExchange
 from orderdesk.venues.paper.exchange import ClientIdScope
 from orderdesk.venues.paper.faults import Faults
-from orderdesk.venues.paper.market_data import PaperMarketData
 
 __all__ = ["BTC_USDT", "START", "PaperDesk"]
 
@@ -59,20 +54,20 @@ class PaperDesk:
 
     def __post_init__(self) -> None:
         self.clock = ManualClock(START)
-        self.exchange = PaperExchange(
-            [BTC_USDT], clock=self.clock, seed=self.seed, client_id_scope=self.client_id_scope
-        )
-        for account in self.accounts:
-            self.exchange.open_account(account, FUNDS, faults=self.faults)
-        self.ledger = Ledger(open_store(self.store_url), self.clock)
         self.connectors: dict[str, PaperConnector] = {}
         self.submit_log: dict[str, list[datetime]] = {}
         """Every submit the broker sent (whatever became of it): client order id -> times."""
-        self.broker = AsyncBroker(
-            self.ledger,
-            self._connect,
+        self.desk = paper_desk(
+            self.store_url,
+            account=self.accounts[0],
+            others=self.accounts[1:],
+            markets=[BTC_USDT],
+            deposits=FUNDS,
+            seed=self.seed,
             clock=self.clock,
-            market_data=PaperMarketData(self.exchange),
+            faults=self.faults,
+            client_id_scope=self.client_id_scope,
+            connect=self._connect,
             policy=self.policy,
             rng=random.Random(self.seed),
             sleep=self._sleep,
@@ -80,12 +75,14 @@ class PaperDesk:
             check_balance=self.check_balance,
             submit_timeout=self.submit_timeout,
         )
-        self.broker.settings(account=self.accounts[0])
+        self.exchange = self.desk.exchange
+        self.ledger = self.desk.ledger
+        self.broker = self.desk.broker
         self.quote(Decimal("94999.99"), Decimal("95000.01"))
 
-    def _connect(self, settings: BrokerSettings) -> Connector:
-        connector = _LoggedConnector(self.exchange, settings.account, self)
-        self.connectors[settings.account] = connector
+    def _connect(self, exchange: PaperExchange, account: str) -> PaperConnector:
+        connector = _LoggedConnector(exchange, account, self)
+        self.connectors[account] = connector
         return connector
 
     async def _sleep(self, seconds: float) -> None:

@@ -26,14 +26,13 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
+from orderdesk.app import open_ledger, open_store, paper_desk, paper_exchange
 from orderdesk.broker.core import AsyncBroker
 from orderdesk.broker.reconcile import ReconcileReport
 from orderdesk.broker.retry import RetryPolicy, Sleep
-from orderdesk.broker.settings import BrokerSettings
 from orderdesk.clocks import ManualClock
 from orderdesk.errors import OutcomeUnknown
 from orderdesk.ledger import Ledger
-from orderdesk.ledger.stores import open_store
 from orderdesk.model import (
     Balance,
     CancelResult,
@@ -57,7 +56,6 @@ from orderdesk.testing.virtual_time import Outcome, VirtualTime
 from orderdesk.venues.paper import PaperConnector, PaperExchange
 from orderdesk.venues.paper.exchange import ClientIdScope
 from orderdesk.venues.paper.faults import Faults
-from orderdesk.venues.paper.market_data import PaperMarketData
 from orderdesk.venues.paper.records import PaperOrder
 
 __all__ = [
@@ -320,14 +318,15 @@ class RaceDesk:
     def __post_init__(self) -> None:
         self.clock = ManualClock(START)
         self.time = VirtualTime(self.clock, on_advance=self._on_advance)
-        self.exchange = PaperExchange(
+        self.exchange = paper_exchange(
             [BTC_USDT],
             clock=self.clock,
+            accounts={ACCOUNT: FUNDS},
             seed=self.seed,
+            faults=self.faults,
             client_id_scope=ClientIdScope.OPEN,
             id_base=0,
         )
-        self.exchange.open_account(ACCOUNT, FUNDS, faults=self.faults)
         self.wire = Wire(self.clock, latency=self.latency, sleep=self.time.sleep)
         self._stores: list[Store] = []
         self._shared: Store | None = None
@@ -353,27 +352,26 @@ class RaceDesk:
         self._stores.append(store)
         return store
 
-    def _connect(self, settings: BrokerSettings) -> Connector:
-        return WiredConnector(PaperConnector(self.exchange, settings.account), self.wire)
+    def _connect(self, exchange: PaperExchange, account: str) -> Connector:
+        return WiredConnector(PaperConnector(exchange, account), self.wire)
 
     def start_broker(self) -> AsyncBroker:
         """Return a new AsyncBroker on the race's ledger (a process starting, or restarting
         after a crash: it knows only what the ledger holds)."""
         self._started += 1
-        broker = AsyncBroker(
-            Ledger(self._store(), self.clock),
-            self._connect,
+        return paper_desk(
+            open_ledger(self._store(), clock=self.clock),
+            account=ACCOUNT,
             clock=self.clock,
-            market_data=PaperMarketData(self.exchange),
+            exchange=self.exchange,
+            connect=self._connect,
             policy=self.policy,
             rng=random.Random(self.seed * 1_000 + self._started),
             sleep=self.time.sleep,
             visibility_window=self.visibility_window,
             check_balance=False,
             **self.broker_options,
-        )
-        broker.settings(account=ACCOUNT)
-        return broker
+        ).broker
 
     def restart(self, index: int = 0) -> AsyncBroker:
         """Replace broker ``index`` with a fresh one; its abandoned work stays abandoned."""
