@@ -170,6 +170,26 @@ def _drive(
     return done, time.perf_counter() - began, over
 
 
+async def _drive_async(
+    desk: Desk, ticks: list[Tick], intents: list[Intent], budget: float
+) -> tuple[int, float, bool]:
+    """Trade the stream as an asyncio strategy does: one task awaiting each submit."""
+    submit = desk.core.submit
+    began = time.perf_counter()
+    done = len(intents)
+    over = False
+    for n, intent in enumerate(intents):
+        if n & 255 == 0 and n and time.perf_counter() - began > budget:
+            done, over = n, True
+            break
+        desk.tick(ticks[n])
+        order = desk.order(intent)
+        await submit(order)
+        desk.submitted.append(order.order_id)
+    desk.tick(ticks[done])  # fills the last resting LIMIT order
+    return done, time.perf_counter() - began, over
+
+
 def run_variant(
     api: str, store: str, workload: str, *, count: int, seed: int, budget: float, directory: Path
 ) -> tuple[Desk, int, float, bool]:
@@ -177,17 +197,7 @@ def run_variant(
     ticks, intents = stream(workload, count, seed)
     desk = Desk(store_url(store, directory))
     if api == "async":
-        loop = asyncio.new_event_loop()
-        try:
-            result = _drive(
-                desk,
-                lambda order: loop.run_until_complete(desk.core.submit(order)),
-                ticks,
-                intents,
-                budget,
-            )
-        finally:
-            loop.close()
+        result = asyncio.run(_drive_async(desk, ticks, intents, budget))
     else:
         with Broker.around(desk.core) as broker:
             result = _drive(desk, broker.submit, ticks, intents, budget)
