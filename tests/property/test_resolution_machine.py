@@ -41,6 +41,7 @@ from orderdesk.testing.race_venue import (
     WireFault,
 )
 from orderdesk.venues.paper.faults import Faults
+from orderdesk.venues.paper.records import PaperOrder
 
 HOUR = timedelta(hours=1)
 LATE_AFTER = SUBMIT_TIMEOUT + BOUND_SLACK
@@ -227,10 +228,13 @@ class ResolutionMachine(RuleBasedStateMachine):
     def no_intent_is_placed_twice(self) -> None:
         if not hasattr(self, "desk"):
             return
-        twice = [
-            r.order_id for r in self.desk.ledger.load_all(ACCOUNT)
-            if len(self.desk.venue_orders(r.client_order_id)) > 1
-        ]  # fmt: skip
+        twice = []
+        for record in self.desk.ledger.load_all(ACCOUNT):
+            held = sorted(self.desk.venue_orders(record.client_order_id), key=_created)
+            # A lag past the window can place a finished order's client id again: the
+            # limit the README states, counted apart by the race audit, not a fault here.
+            if len(held) > 1 and not self.desk.placed_past_window(held):
+                twice.append(record.order_id)
         assert twice == []
 
     @invariant()
@@ -284,6 +288,10 @@ class ResolutionMachine(RuleBasedStateMachine):
             if w.label == "submit" and ((w.finished or now) - w.started) > LATE_AFTER
         ]  # fmt: skip
         assert late == []
+
+
+def _created(order: PaperOrder) -> datetime:
+    return order.created_at
 
 
 TestResolutionMachine = ResolutionMachine.TestCase

@@ -471,7 +471,7 @@ class RaceDesk:
             held = sorted(self.venue_orders(client_id), key=lambda o: o.created_at)
             if held and record.order.status is OrderStatus.REJECTED:
                 false_rejects += 1
-            if len(held) > 1 and self._past_window(held):
+            if len(held) > 1 and self.placed_past_window(held):
                 past_window += 1
                 continue  # the ledger holds one of two venue orders: its fills cannot match
             if len(held) > 1:
@@ -492,9 +492,10 @@ class RaceDesk:
             past_window,
         )  # fmt: skip
 
-    def _past_window(self, held: list[PaperOrder]) -> bool:
+    def placed_past_window(self, held: list[PaperOrder]) -> bool:
         """Whether the venue took a second copy only because the lag outlasted the window:
-        the first had finished (its client id free again) before the second was placed."""
+        the first had finished (its client id free again) before the second was placed.
+        ``held`` is the venue's orders under one client id, oldest first."""
         first, second = held[0], held[1]
         return (
             self.faults.not_found_lag > self.visibility_window
