@@ -10,6 +10,7 @@ whole.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -35,6 +36,7 @@ from orderdesk.model.order import Order
 from orderdesk.model.plans import ExecutionGroup, TradePlan
 from orderdesk.model.records import JournalKind, NewEntry, OrderRecord, SubmitState
 from orderdesk.ports import (
+    Batching,
     Clock,
     ExecutionRows,
     ExecutionTotalsPort,
@@ -155,6 +157,26 @@ class Ledger:
         current = tx.get_order(record.account, record.order_id)
         if current is None or current.version != record.version:
             raise ConcurrentUpdate(f"order {record.order_id} changed since version read")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Commit every change made in the block at once, when it ends, where the store
+        can (the Batching port; elsewhere each change commits as usual).
+
+        Only for a replay against an in-process venue, whose own state a crash loses too:
+        a crash inside the block loses the block's changes and nothing before them, and an
+        order is never half recorded. Never around a call to a real venue, where an intent
+        must be durable before its request leaves."""
+        store = self._store
+        if not isinstance(store, Batching):
+            yield
+            return
+        try:
+            with store.batch():
+                yield
+        except BaseException:
+            self._group_plans.clear()  # groups remembered in the block were rolled back
+            raise
 
     # --- writes -------------------------------------------------------------------------
 

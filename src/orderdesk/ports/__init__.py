@@ -14,9 +14,10 @@ from orderdesk.ports.reports import (
     ExecutionTotals,
     ExecutionTotalsPort,
 )
-from orderdesk.ports.store import OrderPage, OrderQuery, Store, StoreTransaction
+from orderdesk.ports.store import Batching, OrderPage, OrderQuery, Store, StoreTransaction
 
 __all__ = [
+    "Batching",
     "Clock",
     "Connector",
     "ExecutionRow",

@@ -6,14 +6,14 @@ from collections.abc import Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from orderdesk.model.enums import OrderStatus, Side
 from orderdesk.model.fill import Fill
 from orderdesk.model.plans import ExecutionGroup, TradePlan
 from orderdesk.model.records import JournalEntry, NewEntry, OrderRecord
 
-__all__ = ["OrderPage", "OrderQuery", "Store", "StoreTransaction"]
+__all__ = ["Batching", "OrderPage", "OrderQuery", "Store", "StoreTransaction"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,4 +169,15 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release the connection; the store is unusable afterwards."""
+        ...
+
+
+@runtime_checkable
+class Batching(Protocol):
+    """A Store that can group many write transactions into one commit: an optional port,
+    for replays that may lose a whole simulated step in a crash but never part of one."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group every transaction of the block into one commit, made when it ends; an
+        error out of the block rolls every one of them back. Nested, one batch."""
         ...

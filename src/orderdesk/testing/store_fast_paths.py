@@ -14,8 +14,8 @@ from orderdesk.errors import IntegrityAlarm, IntegrityError, InvalidTransition, 
 from orderdesk.ledger import Ledger
 from orderdesk.model.enums import OrderStatus, Side
 from orderdesk.model.events import Acked, Cancelled, Filled, OrderEvent, Rejected
-from orderdesk.model.records import JournalKind, SubmitState
-from orderdesk.ports import Store
+from orderdesk.model.records import JournalKind, OrderRecord, SubmitState
+from orderdesk.ports import Batching, Store
 from orderdesk.testing.assertions import assert_replay_matches, exact
 from orderdesk.testing.ledger_kit import T0, fill_of, make_group, order_in_group, recorded_order
 
@@ -293,6 +293,54 @@ class StoreFastPaths:
                 "acct-1", order_in_group(group), venue="paper", client_order_id="c-sending"
             )
         assert len(store.journal_of_order("acct-1", order.order_id)) == 2
+
+    def test_a_batch_commits_its_changes_together_and_an_error_undoes_them_all(
+        self, ledger: Ledger, store: Store
+    ) -> None:
+        kept = recorded_order(ledger)
+        with ledger.batch():
+            inside = recorded_order(ledger)
+            ledger.apply("acct-1", kept.order_id, Acked(_LATER, "V-1"))
+            with ledger.batch():  # a batch inside a batch is part of it
+                ledger.apply("acct-1", inside.order_id, Acked(_LATER, "V-2"))
+            assert ledger.get("acct-1", inside.order_id).order.status is OrderStatus.OPEN
+        assert ledger.get("acct-1", kept.order_id).order.status is OrderStatus.OPEN
+        assert ledger.get("acct-1", inside.order_id).version == 2
+        entries = len(store.journal(0, 10_000))
+        made: list[OrderRecord] = []
+
+        def failing_step() -> None:
+            with ledger.batch():
+                made.append(recorded_order(ledger))
+                ledger.apply("acct-1", kept.order_id, Filled(fill_of(kept.order, "1.0", "t-1")))
+                raise RuntimeError("the step failed")
+
+        with pytest.raises(RuntimeError, match="the step failed"):
+            failing_step()
+        lost = made[0]
+        if isinstance(store, Batching):
+            assert store.get_order("acct-1", lost.order_id) is None
+            assert ledger.get("acct-1", kept.order_id).order.status is OrderStatus.OPEN
+            assert store.fills("acct-1", kept.order_id) == ()
+            assert len(store.journal(0, 10_000)) == entries
+        # and the ledger goes on as before, recording the group it forgot
+        again = recorded_order(ledger)
+        assert ledger.get("acct-1", again.order_id).version == 1
+
+    def test_a_failed_change_inside_a_batch_is_undone_alone(
+        self, ledger: Ledger, store: Store
+    ) -> None:
+        record = recorded_order(ledger)
+        with ledger.batch():
+            ledger.apply("acct-1", record.order_id, Filled(fill_of(record.order, "0.6", "t-1")))
+            with pytest.raises(Overfill):
+                ledger.apply("acct-1", record.order_id, Filled(fill_of(record.order, "0.6", "t-2")))
+            ledger.apply("acct-1", record.order_id, Filled(fill_of(record.order, "0.4", "t-3")))
+        final = ledger.get("acct-1", record.order_id)
+        assert (final.order.status, final.filled_quantity) == (OrderStatus.FILLED, Decimal("1.0"))
+        assert [f.trade_id for f in store.fills("acct-1", record.order_id)] == ["t-1", "t-3"]
+        kinds = [e.kind for e in store.journal_of_order("acct-1", record.order_id)]
+        assert kinds.count(JournalKind.ALARM) == 1  # the overfill is journaled, once
 
 
 def _other_id() -> str:

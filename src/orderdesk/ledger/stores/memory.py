@@ -12,6 +12,7 @@ import json
 import threading
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from orderdesk.errors import ConcurrentUpdate, IntegrityError
@@ -63,6 +64,10 @@ class _Transaction:
     def rollback(self) -> None:
         while self._undo:
             self._undo.pop()()
+
+    def undo_log(self) -> list[Callable[[], None]]:
+        """What undoes this transaction's writes, oldest first."""
+        return self._undo
 
     def get_order(self, account: str, order_id: str) -> OrderRecord | None:
         record = self._s.orders.get(order_id)
@@ -218,23 +223,26 @@ class _Transaction:
 class _Writing:
     """One write transaction's block: the lock held throughout, the undo log run on error."""
 
-    __slots__ = ("_lock", "_state", "_transaction")
+    __slots__ = ("_batch", "_store", "_transaction")
 
-    def __init__(self, lock: threading.RLock, state: _State) -> None:
-        self._lock = lock
-        self._state = state
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
 
     def __enter__(self) -> _Transaction:
-        self._lock.acquire()
-        self._transaction = _Transaction(self._state)
+        store = self._store
+        store._lock.acquire()
+        self._batch = store._batch_undo  # an open batch's undo log, read under the lock
+        self._transaction = _Transaction(store._state)
         return self._transaction
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         try:
             if kind is not None:
                 self._transaction.rollback()
+            elif self._batch is not None:
+                self._batch.extend(self._transaction.undo_log())
         finally:
-            self._lock.release()
+            self._store._lock.release()
 
 
 class MemoryStore:
@@ -243,6 +251,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._state = _State()
         self._lock = threading.RLock()
+        self._batch_undo: list[Callable[[], None]] | None = None
         self._reads = _Transaction(self._state)
 
     @property
@@ -252,7 +261,26 @@ class MemoryStore:
 
     def transaction(self) -> _Writing:
         """Open a write transaction: committed when the block ends, rolled back on error."""
-        return _Writing(self._lock, self._state)
+        return _Writing(self)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group every transaction of the block into one commit (the Batching port): the
+        lock is held throughout, and an error out of the block undoes every one of them."""
+        with self._lock:
+            if self._batch_undo is not None:  # part of the outer batch
+                yield
+                return
+            undo: list[Callable[[], None]] = []
+            self._batch_undo = undo
+            try:
+                yield
+            except BaseException:
+                while undo:
+                    undo.pop()()
+                raise
+            finally:
+                self._batch_undo = None
 
     def get_order(self, account: str, order_id: str) -> OrderRecord | None:
         """Return the account's order, or ``None``."""

@@ -265,6 +265,7 @@ class SqliteStore(_Reads):
             )
         super().__init__(connection)
         self._committed_rows: dict[str, tuple[Any, ...]] = {}
+        self._batch: dict[str, tuple[Any, ...]] | None = None  # its rows, while one is open
         try:
             self._configure(synchronous, in_memory)
             self._version = self._upgrade(upgrade, create)
@@ -321,20 +322,74 @@ class SqliteStore(_Reads):
 
     @contextmanager
     def transaction(self) -> Iterator[_Transaction]:
-        """Open a write transaction: committed when the block ends, rolled back on error."""
-        committed = self._committed_rows
+        """Open a write transaction: committed when the block ends, rolled back on error.
+
+        Inside :meth:`batch` it is a savepoint of the batch's transaction instead: rolled
+        back alone on error, committed with the batch."""
+        if self._batch is not None:
+            with self._savepoint() as db:
+                transaction = _Transaction(db, self._committed_rows)
+                yield transaction
+            self._batch.update(transaction.committed_rows())
+            return
         with self._write() as db:
-            transaction = _Transaction(db, committed)
+            transaction = _Transaction(db, self._committed_rows)
             yield transaction
-        rows = transaction.committed_rows()  # reached only once COMMIT succeeded
+        self._remember(transaction.committed_rows())  # reached only once COMMIT succeeded
+
+    def _remember(self, rows: dict[str, tuple[Any, ...]]) -> None:
+        committed = self._committed_rows
         if len(committed) + len(rows) > _ROWS_REMEMBERED:
             committed.clear()
         committed.update(rows)
 
+    @contextmanager
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        db = self._db
+        with _translated():
+            db.execute("SAVEPOINT orderdesk_change")
+        try:
+            yield db
+        except BaseException:
+            with _translated():
+                db.execute("ROLLBACK TO orderdesk_change")
+                db.execute("RELEASE orderdesk_change")
+            raise
+        with _translated():
+            db.execute("RELEASE orderdesk_change")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group every transaction of the block into one commit (the Batching port).
+
+        For a replay against an in-process venue, one commit per simulated step: a crash
+        loses the whole block and nothing before it; nothing inside it is durable until
+        the block ends. An error raised out of the block rolls all of it back. A batch
+        inside a batch is part of the outer one."""
+        if self._batch is not None:
+            yield
+            return
+        rows: dict[str, tuple[Any, ...]] = {}
+        self._batch = rows
+        try:
+            with self._write():
+                yield
+        finally:
+            self._batch = None
+        self._remember(rows)  # reached only once COMMIT succeeded
+
+    def _begin_read(self) -> None:
+        if self._batch is None:  # an open batch's transaction is already one snapshot
+            self._db.execute("BEGIN")
+
+    def _end_read(self) -> None:
+        if self._batch is None:
+            self._db.execute("COMMIT")
+
     def get_group(self, account: str, group_id: str) -> ExecutionGroup | None:
         """Return the account's group with its ``order_ids``, or ``None``."""
         with _translated():
-            self._db.execute("BEGIN")  # one snapshot for both reads
+            self._begin_read()  # one snapshot for both reads
             try:
                 group = super().get_group(account, group_id)
                 rows = self._db.execute(
@@ -343,7 +398,7 @@ class SqliteStore(_Reads):
                     (account, group_id),
                 ).fetchall()
             finally:
-                self._db.execute("COMMIT")
+                self._end_read()
         if group is None:
             return None
         return group.model_copy(update={"order_ids": tuple(row[0] for row in rows)})
@@ -386,7 +441,7 @@ class SqliteStore(_Reads):
         where, params = self._where(account, query, submitted_from, submitted_until)
         sql = TOTALS_SELECT.format(key=key, where=where, group=f" GROUP BY {key}" if names else "")
         with _translated():
-            self._db.execute("BEGIN")  # one snapshot for every read
+            self._begin_read()  # one snapshot for every read
             try:
                 try:
                     found = self._db.execute(sql, params).fetchall()
@@ -402,7 +457,7 @@ class SqliteStore(_Reads):
                     if row[1] is not None  # not the empty row of no orders
                 }
             finally:
-                self._db.execute("COMMIT")
+                self._end_read()
 
     def _group_totals(
         self, row: tuple[Any, ...], key: str, where: str, params: list[Any]
