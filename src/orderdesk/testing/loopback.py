@@ -27,7 +27,14 @@ from orderdesk.venues.loopback import LoopbackAccount, LoopbackConfig, LoopbackS
 from orderdesk.venues.loopback.binance import ApiError
 from orderdesk.venues.paper import Faults
 
-__all__ = ["LoopbackHarness", "LoopbackLevers", "quiet_config", "served_venue"]
+__all__ = [
+    "MARKET",
+    "LoopbackHarness",
+    "LoopbackLevers",
+    "market_json",
+    "quiet_config",
+    "served_venue",
+]
 
 MARKET = Market(
     symbol="BTC_USDT",
@@ -38,6 +45,21 @@ MARKET = Market(
     min_quantity=Decimal("0.00001"),
     min_notional=Decimal("5"),
 )
+"""The market of the test venue: BTC_USDT on a 0.01 tick and a 0.00001 step."""
+
+
+def market_json(market: Market = MARKET) -> dict[str, str]:
+    """Return ``market`` as an entry of a venue config's ``"markets"`` list (the JSON shape
+    :func:`~orderdesk.venues.loopback.load_config` reads), decimals as strings."""
+    return {
+        "symbol": market.symbol,
+        "base_asset": market.base_asset,
+        "quote_asset": market.quote_asset,
+        "tick_size": format(market.tick_size, "f"),
+        "step_size": format(market.step_size, "f"),
+        "min_quantity": format(market.min_quantity, "f"),
+        "min_notional": format(market.min_notional, "f"),
+    }
 
 
 def quiet_config(
