@@ -1,5 +1,5 @@
-"""CcxtConnector passes the Connector contract: ccxt's own binance client, against a
-loopback server on 127.0.0.1 (no internet)."""
+"""CcxtConnector passes the Connector contract, refused cancels included: ccxt's own binance
+client, against a loopback server on 127.0.0.1 (no internet)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,14 @@ from typing import Any
 
 import pytest
 
-from orderdesk.testing.connector_contract import ConnectorContract, VenueHarness
+from orderdesk.testing.connector_contract import (
+    ConnectorContract,
+    RefusedCancelContract,
+    RefusingVenueHarness,
+)
 from orderdesk.testing.loopback import LoopbackHarness, LoopbackLevers, quiet_config
 from orderdesk.venues.loopback import Secret, ccxt_urls, serve
+from orderdesk.venues.paper import Faults
 
 pytest.importorskip("ccxt")
 
@@ -55,9 +60,9 @@ def no_key_leaks(
 
 
 @asynccontextmanager
-async def ccxt_harness() -> AsyncIterator[LoopbackHarness]:
+async def ccxt_harness(faults: Faults | None = None) -> AsyncIterator[LoopbackHarness]:
     with tempfile.TemporaryDirectory() as directory:
-        config = quiet_config(KEY, SECRET, ADMIN)
+        config = quiet_config(KEY, SECRET, ADMIN, faults)
         with serve(config, Path(directory) / "venue.db").start() as server:
             connector = ccxt_connector(
                 "binance",
@@ -69,12 +74,15 @@ async def ccxt_harness() -> AsyncIterator[LoopbackHarness]:
                 watch=False,  # the loopback venue has no websocket
             )
             async with connector:
-                yield LoopbackHarness(connector, LoopbackLevers(server.url, Secret(ADMIN)))
+                levers = LoopbackLevers(server.url, Secret(ADMIN))
+                yield LoopbackHarness(connector, levers, server=server)
 
 
-class TestCcxtConnector(ConnectorContract):
-    def open_harness(self) -> AbstractAsyncContextManager[VenueHarness]:
-        return ccxt_harness()
+class TestCcxtConnector(RefusedCancelContract):
+    def open_harness(
+        self, faults: Faults | None = None
+    ) -> AbstractAsyncContextManager[RefusingVenueHarness]:
+        return ccxt_harness(faults)
 
 
 class BellBinance(async_binance):  # type: ignore[misc]

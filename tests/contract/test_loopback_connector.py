@@ -1,4 +1,5 @@
-"""LoopbackConnector passes the Connector contract against a loopback server over HTTP."""
+"""LoopbackConnector passes the Connector contract, refused cancels included, against a
+loopback server over HTTP."""
 
 from __future__ import annotations
 
@@ -8,25 +9,29 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from orderdesk.testing.connector_contract import ConnectorContract, VenueHarness
+from orderdesk.testing.connector_contract import RefusedCancelContract, RefusingVenueHarness
 from orderdesk.testing.loopback import LoopbackHarness, LoopbackLevers, quiet_config
 from orderdesk.venues.loopback import Secret, serve
 from orderdesk.venues.loopback.client import LoopbackConnector
+from orderdesk.venues.paper import Faults
 
 KEY, SECRET, ADMIN = "contract-key", "contract-secret", "contract-admin"
 
 
 @asynccontextmanager
-async def loopback_harness() -> AsyncIterator[LoopbackHarness]:
+async def loopback_harness(faults: Faults | None = None) -> AsyncIterator[LoopbackHarness]:
     with tempfile.TemporaryDirectory() as directory:
-        config = quiet_config(KEY, SECRET, ADMIN)
+        config = quiet_config(KEY, SECRET, ADMIN, faults)
         with serve(config, Path(directory) / "venue.db").start() as server:
             connector = LoopbackConnector(
                 server.url, Secret(KEY), Secret(SECRET), poll=timedelta(milliseconds=20)
             )
-            yield LoopbackHarness(connector, LoopbackLevers(server.url, Secret(ADMIN)))
+            levers = LoopbackLevers(server.url, Secret(ADMIN))
+            yield LoopbackHarness(connector, levers, server=server)
 
 
-class TestLoopbackConnector(ConnectorContract):
-    def open_harness(self) -> AbstractAsyncContextManager[VenueHarness]:
-        return loopback_harness()
+class TestLoopbackConnector(RefusedCancelContract):
+    def open_harness(
+        self, faults: Faults | None = None
+    ) -> AbstractAsyncContextManager[RefusingVenueHarness]:
+        return loopback_harness(faults)

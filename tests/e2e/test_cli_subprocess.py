@@ -13,15 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from orderdesk.testing.loopback import LoopbackLevers, served_venue
+from orderdesk.testing.loopback import LoopbackLevers, market_json, served_venue
 from orderdesk.venues.loopback import Secret
 
 KEY, SECRET, ADMIN = "proc-key-41c2", "proc-secret-88ad", "proc-admin"
 VENUE = {
     "seed": 1,
-    "markets": [{"symbol": "BTC_USDT", "base_asset": "BTC", "quote_asset": "USDT",
-                 "tick_size": "0.01", "step_size": "0.00001", "min_quantity": "0.00001",
-                 "min_notional": "5"}],
+    "markets": [market_json()],
     "mids": {"BTC_USDT": "95000.00"},
     "feed_interval_ms": 0,
     "admin_token": ADMIN,

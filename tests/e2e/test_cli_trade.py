@@ -18,7 +18,7 @@ from orderdesk.clocks import SystemClock
 from orderdesk.ledger import Journal, Ledger
 from orderdesk.ledger.stores import open_store
 from orderdesk.model import Market
-from orderdesk.testing.loopback import LoopbackLevers, quiet_config
+from orderdesk.testing.loopback import MARKET, LoopbackLevers, quiet_config
 from orderdesk.venues.loopback import Secret, serve
 from orderdesk.venues.paper import PaperConnector, PaperExchange
 
@@ -247,10 +247,7 @@ def test_an_order_the_venue_rejects_is_recorded_rejected_and_exits_6(
 ) -> None:
     """The venue tightened a filter after the broker loaded its markets: the venue says no."""
     clock = SystemClock()
-    market = Market(
-        symbol=SYMBOL, base_asset="BTC", quote_asset="USDT", tick_size=Decimal("0.01"),
-        step_size=Decimal("0.00001"), min_quantity=Decimal("0.00001"), min_notional=Decimal(5),
-    )  # fmt: skip
+    market = MARKET  # the served venue's BTC_USDT: a notional of at least 5 USDT
     exchange = PaperExchange([market], clock=clock)
     exchange.open_account("alice", {"USDT": Decimal(1000)})
     exchange.on_quote(

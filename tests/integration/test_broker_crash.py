@@ -44,7 +44,7 @@ from orderdesk.model import (
 )
 from orderdesk.model.records import SubmitState
 from orderdesk.ports import Connector, OrderQuery
-from orderdesk.testing.loopback import LoopbackLevers, served_venue
+from orderdesk.testing.loopback import LoopbackLevers, market_json, served_venue
 from orderdesk.venues.loopback import Secret
 from orderdesk.venues.loopback.client import LoopbackConnector
 
@@ -53,17 +53,7 @@ KEY, SECRET = "crash-key-5e1f", "crash-secret-a04c"
 ACCOUNT = "crash"
 CONFIG: dict[str, Any] = {
     "seed": 7,
-    "markets": [
-        {
-            "symbol": "BTC_USDT",
-            "base_asset": "BTC",
-            "quote_asset": "USDT",
-            "tick_size": "0.01",
-            "step_size": "0.00001",
-            "min_quantity": "0.00001",
-            "min_notional": "5",
-        }
-    ],
+    "markets": [market_json()],
     "mids": {"BTC_USDT": "95000.00"},
     "feed_interval_ms": 0,
     "level_steps": [100, 5000],

@@ -45,7 +45,7 @@ from orderdesk.model import (
 )
 from orderdesk.model.records import JournalKind, SubmitState
 from orderdesk.ports import Connector
-from orderdesk.testing.loopback import LoopbackLevers, served_venue
+from orderdesk.testing.loopback import LoopbackLevers, market_json, served_venue
 from orderdesk.venues.ccxt import CcxtConnector, Credentials
 from orderdesk.venues.loopback import Secret, ccxt_urls
 
@@ -61,13 +61,7 @@ FAULTS: dict[str, dict[str, Any]] = {
 }
 CONFIG: dict[str, Any] = {
     "seed": 11,
-    "markets": [
-        {
-            "symbol": "BTC_USDT", "base_asset": "BTC", "quote_asset": "USDT",
-            "tick_size": "0.01", "step_size": "0.00001", "min_quantity": "0.00001",
-            "min_notional": "5",
-        }
-    ],
+    "markets": [market_json()],
     "mids": {"BTC_USDT": "95000.00"},
     "feed_interval_ms": 0,
     "admin_token": ADMIN,

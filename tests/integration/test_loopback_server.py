@@ -23,7 +23,7 @@ import pytest
 
 from orderdesk.errors import NotSent, OutcomeUnknown, RateLimited
 from orderdesk.model import OrderStatus, OrderType, RejectCode, Side, SubmitRequest
-from orderdesk.testing.loopback import LoopbackLevers
+from orderdesk.testing.loopback import MARKET, LoopbackLevers, market_json
 from orderdesk.venues.loopback import (
     LoopbackConfig,
     LoopbackServer,
@@ -38,17 +38,7 @@ KEY, SECRET = "canary-key-7f3a9c", "canary-secret-51d2e8"
 LIMITED_KEY, LIMITED_SECRET = "limited-key-0b1c", "limited-secret-9d8e"
 RAW_CONFIG: dict[str, Any] = {
     "seed": 3,
-    "markets": [
-        {
-            "symbol": "BTC_USDT",
-            "base_asset": "BTC",
-            "quote_asset": "USDT",
-            "tick_size": "0.01",
-            "step_size": "0.00001",
-            "min_quantity": "0.00001",
-            "min_notional": "5",
-        }
-    ],
+    "markets": [market_json()],
     "mids": {"BTC_USDT": "95000.00"},
     "level_steps": [1000, 5000],
     "admin_token": "admin-token-test",
@@ -137,6 +127,21 @@ def call(
             return answer.status, json.loads(answer.read()), dict(answer.headers)
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read()), dict(error.headers)
+
+
+def test_the_test_market_reads_back_as_the_market_it_was_built_from(
+    config: LoopbackConfig,
+) -> None:
+    assert market_json() == {
+        "symbol": "BTC_USDT",
+        "base_asset": "BTC",
+        "quote_asset": "USDT",
+        "tick_size": "0.01",
+        "step_size": "0.00001",
+        "min_quantity": "0.00001",
+        "min_notional": "5",
+    }
+    assert config.markets == (MARKET,)
 
 
 def test_public_endpoints_answer_time_and_filters(server: LoopbackServer) -> None:

@@ -32,6 +32,7 @@ from orderdesk.broker.core import NOT_SENT_CODE, AsyncBroker
 from orderdesk.errors import VenueError
 from orderdesk.model import Order, OrderStatus, VenueOrder
 from orderdesk.model.records import JournalKind, SubmitState
+from orderdesk.testing.loopback import market_json
 from orderdesk.testing.race_venue import (
     ACCOUNT,
     BOUND,
@@ -450,17 +451,7 @@ PG_WINDOW, PG_LAG = timedelta(milliseconds=200), timedelta(milliseconds=300)
 PG_KEY, PG_SECRET = "race-key-91c2", "race-secret-6d0e"
 PG_VENUE: dict[str, Any] = {
     "seed": 11,
-    "markets": [
-        {
-            "symbol": "BTC_USDT",
-            "base_asset": "BTC",
-            "quote_asset": "USDT",
-            "tick_size": "0.01",
-            "step_size": "0.00001",
-            "min_quantity": "0.00001",
-            "min_notional": "5",
-        }
-    ],
+    "markets": [market_json()],
     "mids": {"BTC_USDT": "95000.00"},
     "feed_interval_ms": 0,
     "level_steps": [100, 5000],

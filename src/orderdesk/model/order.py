@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from orderdesk.model.decimals import PositiveDecimal
 from orderdesk.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from orderdesk.model.ids import GROUP_ID, ORDER_ID, generate_order_id
+from orderdesk.model.order_rules import check_prices, check_time_in_force
 from orderdesk.model.timestamps import AwareTime
 
 __all__ = ["SYMBOL", "Order", "evolve", "seal", "sealed", "symbol_of"]
@@ -110,25 +111,10 @@ class Order(BaseModel):
                 fields[name] = at.astimezone(UTC)
         if not fields["order_id"]:
             fields["order_id"] = generate_order_id(fields["created_at"])
-        kind = self.order_type
-        if kind is OrderType.MARKET:
-            if self.price is not None or self.stop_price is not None:
-                raise ValueError("a MARKET order takes neither price nor stop_price")
-        elif self.price is None:
-            raise ValueError(f"a {kind.value} order needs a price")
-        elif kind is OrderType.LIMIT and self.stop_price is not None:
-            raise ValueError("stop_price is only for STOP_LIMIT orders")
-        elif kind is OrderType.STOP_LIMIT and self.stop_price is None:
-            raise ValueError("a STOP_LIMIT order needs a stop_price")
+        check_prices(self.order_type, self.price, self.stop_price)
         if self.updated_at < self.created_at:
             raise ValueError("updated_at is earlier than created_at")
-        if self.time_in_force is TimeInForce.GTD:
-            if self.expire_at is None:
-                raise ValueError("a GTD order needs expire_at")
-            if self.expire_at <= self.created_at:
-                raise ValueError("expire_at must be later than created_at")
-        elif self.expire_at is not None:
-            raise ValueError("expire_at is only for GTD orders")
+        check_time_in_force(self.time_in_force, self.expire_at, self.created_at)
         return self
 
 

@@ -48,9 +48,3 @@ class ExecutionGroup(BaseModel):
     reason: str = Field(default="", max_length=2000)
     created_at: UtcDatetime
     order_ids: tuple[Annotated[str, Field(pattern=f"^{ORDER_ID.pattern}$")], ...] = ()
-
-    def with_order(self, order_id: str) -> ExecutionGroup:
-        """Return this group with ``order_id`` appended (ids are validated)."""
-        if ORDER_ID.fullmatch(order_id) is None:
-            raise ValueError(f"{order_id!r} is not an order id")
-        return self.model_copy(update={"order_ids": (*self.order_ids, order_id)})

@@ -24,6 +24,7 @@ from orderdesk.model.enums import Liquidity, OrderStatus, OrderType, Side, TimeI
 from orderdesk.model.events import Acked, Cancelled, Expired, Filled, OrderEvent, Rejected
 from orderdesk.model.fill import VWAP_PRECISION, Fill, checked_fill
 from orderdesk.model.ids import ORDER_ID
+from orderdesk.model.order_rules import check_prices, check_time_in_force
 from orderdesk.model.timestamps import iso_utc, require_utc
 
 __all__ = [
@@ -62,11 +63,6 @@ class RejectCode(StrEnum):
 _MAX_ID = 128
 _FEE_ASSET = re.compile(r"[A-Z0-9]{1,20}")
 _set = object.__setattr__
-
-
-def _require_utc(name: str, value: datetime) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware")
 
 
 def _require_positive(name: str, value: Decimal) -> None:
@@ -136,26 +132,12 @@ class SubmitRequest:
         if not self.client_order_id:
             raise ValueError("client_order_id must not be empty")
         _require_positive("quantity", self.quantity)
-        kind = self.order_type
-        if kind is OrderType.MARKET:
-            if self.price is not None or self.stop_price is not None:
-                raise ValueError("a MARKET order takes neither price nor stop_price")
-        elif self.price is None:
-            raise ValueError(f"a {kind.value} order needs a price")
-        elif kind is OrderType.LIMIT and self.stop_price is not None:
-            raise ValueError("stop_price is only for STOP_LIMIT orders")
-        elif kind is OrderType.STOP_LIMIT and self.stop_price is None:
-            raise ValueError("a STOP_LIMIT order needs a stop_price")
+        check_prices(self.order_type, self.price, self.stop_price)
         if self.price is not None:
             _require_positive("price", self.price)
         if self.stop_price is not None:
             _require_positive("stop_price", self.stop_price)
-        if self.time_in_force is TimeInForce.GTD:
-            if self.expire_at is None:
-                raise ValueError("a GTD order needs expire_at")
-            _require_utc("expire_at", self.expire_at)
-        elif self.expire_at is not None:
-            raise ValueError("expire_at is only for GTD orders")
+        check_time_in_force(self.time_in_force, self.expire_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,19 +4,30 @@ Subclass :class:`ConnectorContract` in a test module and implement :meth:`open_h
 which yields a :class:`VenueHarness`: a connector to a venue the test can also move (quote,
 trade through a price) and let time pass on. PaperExchange passes it in process; the ccxt
 connector passes it against the loopback server.
+
+A connector whose venue answers a cancel it did not carry out with a bare "no" (Binance's
+``-2011``) also passes :class:`RefusedCancelContract`: the harness can make the venue refuse
+every cancel, and open the venue with :class:`~orderdesk.venues.paper.Faults`. Both
+Binance-speaking connectors (the loopback client and ccxt's) pass it against the loopback
+server.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+import pytest
+
+from orderdesk.errors import OutcomeUnknown
 from orderdesk.model import (
     CancelOutcome,
+    CancelResult,
     ExecutionReport,
     OrderStatus,
     OrderType,
@@ -25,8 +36,9 @@ from orderdesk.model import (
     SubmitRequest,
 )
 from orderdesk.ports import Connector
+from orderdesk.venues.paper import Faults
 
-__all__ = ["ConnectorContract", "VenueHarness"]
+__all__ = ["ConnectorContract", "RefusedCancelContract", "RefusingVenueHarness", "VenueHarness"]
 
 
 class VenueHarness(Protocol):
@@ -246,3 +258,143 @@ class ConnectorContract:
             assert order.filled_quantity == h.quantity
 
         self.run(case)
+
+
+class RefusingVenueHarness(VenueHarness, Protocol):
+    """A harness whose venue can be made to refuse cancels."""
+
+    def refusing_cancels(self) -> AbstractContextManager[None]:
+        """While inside, the venue answers every cancel with its "unknown order" refusal
+        and leaves the order as it is."""
+        ...
+
+
+RefusingCase = Callable[[RefusingVenueHarness], Awaitable[None]]
+
+
+def _settled(result: CancelResult) -> CancelResult:
+    """``result`` without its time, which is the connector's clock: compare the rest."""
+    return replace(result, at=datetime.min)
+
+
+class RefusedCancelContract(ConnectorContract):
+    """How a connector settles a cancel its venue refused: it asks for the order by the
+    same ids; nothing there is NOT_FOUND, a finished order TOO_LATE with its status, and a
+    working one settles nothing (``OutcomeUnknown``, so the cancel is retried).
+
+    Subclass and implement :meth:`open_harness`; the subclass passes
+    :class:`ConnectorContract` too.
+    """
+
+    def open_harness(
+        self, faults: Faults | None = None
+    ) -> AbstractAsyncContextManager[RefusingVenueHarness]:
+        """Return a context yielding a fresh harness whose account has ``faults``."""
+        raise NotImplementedError
+
+    def run_refusing(self, case: RefusingCase, faults: Faults | None = None) -> None:
+        """Run ``case`` against a fresh harness whose account has ``faults``."""
+
+        async def main() -> None:
+            async with self.open_harness(faults) as harness:
+                await case(harness)
+
+        asyncio.run(main())
+
+    def test_a_refused_cancel_of_a_working_order_settles_nothing(self) -> None:
+        async def case(h: RefusingVenueHarness) -> None:
+            await h.set_market(h.price, h.price * 2)
+            placed = await h.connector.submit(self.limit(h, "rw1", Side.BUY, h.price / 2))
+            with h.refusing_cancels():
+                for ids in ({"client_order_id": "rw1"}, {"venue_order_id": placed.venue_order_id}):
+                    with pytest.raises(OutcomeUnknown) as caught:
+                        await h.connector.cancel(h.symbol, **ids)
+                    assert (caught.value.venue, caught.value.operation) == (
+                        h.connector.name,
+                        "cancel",
+                    )
+                    assert caught.value.detail.startswith("refused while the order works: ")
+            working = await h.connector.query(h.symbol, client_order_id="rw1")
+            assert working is not None
+            assert working.status is OrderStatus.OPEN
+            assert [o.client_order_id for o in await h.connector.open_orders(h.symbol)] == ["rw1"]
+            result = await h.connector.cancel(h.symbol, client_order_id="rw1")
+            assert (result.outcome, result.venue_order_id, result.client_order_id) == (
+                CancelOutcome.CANCELLED,
+                placed.venue_order_id,
+                "rw1",
+            )
+
+        self.run_refusing(case)
+
+    def test_a_refused_cancel_of_an_order_the_venue_does_not_know_is_not_found(self) -> None:
+        async def case(h: RefusingVenueHarness) -> None:
+            with h.refusing_cancels():
+                by_client = await h.connector.cancel(h.symbol, client_order_id="nowhere1")
+                by_venue = await h.connector.cancel(h.symbol, venue_order_id="987654321")
+            assert _settled(by_client) == CancelResult(
+                CancelOutcome.NOT_FOUND, datetime.min, None, "nowhere1", None
+            )
+            assert _settled(by_venue) == CancelResult(
+                CancelOutcome.NOT_FOUND, datetime.min, "987654321", None, None
+            )
+
+        self.run_refusing(case)
+
+    def test_a_refused_cancel_of_a_filled_order_is_too_late_with_its_status(self) -> None:
+        async def case(h: RefusingVenueHarness) -> None:
+            market = (await h.connector.markets())[h.symbol]
+            await h.set_market(h.price, h.price * 2)
+            placed = await h.connector.submit(self.limit(h, "rf2", Side.BUY, h.price))
+            await h.trade_through(h.price - market.tick_size)
+            await h.settle()
+            with h.refusing_cancels():
+                by_client = await h.connector.cancel(h.symbol, client_order_id="rf2")
+                by_venue = await h.connector.cancel(h.symbol, venue_order_id=placed.venue_order_id)
+            expected = CancelResult(
+                CancelOutcome.TOO_LATE,
+                datetime.min,
+                placed.venue_order_id,
+                "rf2",
+                OrderStatus.FILLED,
+            )
+            assert (_settled(by_client), _settled(by_venue)) == (expected, expected)
+
+        self.run_refusing(case)
+
+    def test_a_second_cancel_is_too_late_and_names_the_order_cancelled(self) -> None:
+        async def case(h: RefusingVenueHarness) -> None:
+            await h.set_market(h.price, h.price * 2)
+            placed = await h.connector.submit(self.limit(h, "rc1", Side.BUY, h.price / 2))
+            first = await h.connector.cancel(h.symbol, client_order_id="rc1")
+            second = await h.connector.cancel(h.symbol, client_order_id="rc1")
+            assert first.outcome is CancelOutcome.CANCELLED
+            assert _settled(second) == CancelResult(
+                CancelOutcome.TOO_LATE,
+                datetime.min,
+                placed.venue_order_id,
+                "rc1",
+                OrderStatus.CANCELLED,
+            )
+
+        self.run_refusing(case)
+
+    def test_a_fill_that_wins_the_race_with_the_cancel_makes_it_too_late(self) -> None:
+        async def case(h: RefusingVenueHarness) -> None:
+            await h.set_market(h.price, h.price * 2)
+            placed = await h.connector.submit(self.limit(h, "race1", Side.BUY, h.price / 2))
+            result = await h.connector.cancel(h.symbol, client_order_id="race1")
+            await h.settle()
+            assert _settled(result) == CancelResult(
+                CancelOutcome.TOO_LATE,
+                datetime.min,
+                placed.venue_order_id,
+                "race1",
+                OrderStatus.FILLED,
+            )
+            fills = await h.connector.fills_since(h.symbol, h.started)
+            assert [(f.client_order_id, f.quantity, f.price) for f in fills] == [
+                ("race1", h.quantity, h.price / 2)
+            ]
+
+        self.run_refusing(case, Faults(cancel_too_late=1.0))

@@ -23,9 +23,18 @@ from urllib.parse import urlencode
 
 from orderdesk.model import Market
 from orderdesk.ports import Connector
-from orderdesk.venues.loopback import LoopbackAccount, LoopbackConfig, Secret
+from orderdesk.venues.loopback import LoopbackAccount, LoopbackConfig, LoopbackServer, Secret
+from orderdesk.venues.loopback.binance import ApiError
+from orderdesk.venues.paper import Faults
 
-__all__ = ["LoopbackHarness", "LoopbackLevers", "quiet_config", "served_venue"]
+__all__ = [
+    "MARKET",
+    "LoopbackHarness",
+    "LoopbackLevers",
+    "market_json",
+    "quiet_config",
+    "served_venue",
+]
 
 MARKET = Market(
     symbol="BTC_USDT",
@@ -36,10 +45,28 @@ MARKET = Market(
     min_quantity=Decimal("0.00001"),
     min_notional=Decimal("5"),
 )
+"""The market of the test venue: BTC_USDT on a 0.01 tick and a 0.00001 step."""
 
 
-def quiet_config(api_key: str, secret: str, admin_token: str) -> LoopbackConfig:
-    """Return a one-market config (BTC_USDT) with one funded account and no synthetic feed."""
+def market_json(market: Market = MARKET) -> dict[str, str]:
+    """Return ``market`` as an entry of a venue config's ``"markets"`` list (the JSON shape
+    :func:`~orderdesk.venues.loopback.load_config` reads), decimals as strings."""
+    return {
+        "symbol": market.symbol,
+        "base_asset": market.base_asset,
+        "quote_asset": market.quote_asset,
+        "tick_size": format(market.tick_size, "f"),
+        "step_size": format(market.step_size, "f"),
+        "min_quantity": format(market.min_quantity, "f"),
+        "min_notional": format(market.min_notional, "f"),
+    }
+
+
+def quiet_config(
+    api_key: str, secret: str, admin_token: str, faults: Faults | None = None
+) -> LoopbackConfig:
+    """Return a one-market config (BTC_USDT) with no synthetic feed and one funded account,
+    which has ``faults`` (none by default)."""
     return LoopbackConfig(
         markets=(MARKET,),
         accounts=(
@@ -48,6 +75,7 @@ def quiet_config(api_key: str, secret: str, admin_token: str) -> LoopbackConfig:
                 api_key=Secret(api_key),
                 secret=Secret(secret),
                 deposits={"BTC": Decimal("10"), "USDT": Decimal("1000000")},
+                faults=faults or Faults(),
             ),
         ),
         mids={"BTC_USDT": Decimal("95000.00")},
@@ -87,9 +115,16 @@ class LoopbackLevers:
         await asyncio.to_thread(send)
 
 
+_CANCEL = ("DELETE", "/api/v3/order")
+
+
 @dataclass
 class LoopbackHarness:
-    """A :class:`~orderdesk.testing.connector_contract.VenueHarness` on a loopback server."""
+    """A :class:`~orderdesk.testing.connector_contract.VenueHarness` on a loopback server.
+
+    With the in-process ``server`` it is also a
+    :class:`~orderdesk.testing.connector_contract.RefusingVenueHarness`.
+    """
 
     connector: Connector
     levers: LoopbackLevers
@@ -97,6 +132,26 @@ class LoopbackHarness:
     price: Decimal = Decimal("95000.00")
     quantity: Decimal = Decimal("0.01")
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    server: LoopbackServer | None = None
+
+    @contextmanager
+    def refusing_cancels(self) -> Iterator[None]:
+        """While inside, the server answers every cancel as Binance answers one for an
+        order it does not know (HTTP 400, ``-2011 Unknown order sent.``) and leaves the
+        order as it is."""
+        if self.server is None:
+            raise RuntimeError("refusing cancels needs the server in this process")
+        routes = self.server.api.routes
+        kept = routes[_CANCEL]
+
+        def refuse(account: LoopbackAccount, params: Mapping[str, str]) -> object:
+            raise ApiError(400, -2011, "Unknown order sent.")
+
+        routes[_CANCEL] = refuse
+        try:
+            yield
+        finally:
+            routes[_CANCEL] = kept
 
     async def set_market(self, bid: Decimal, ask: Decimal) -> None:
         """Quote ``bid``/``ask`` with depth 100 x ``quantity``."""

@@ -141,10 +141,6 @@ class Codec:
         """Return a time as the database gave it back."""
         return self._time_in(value)
 
-    def time_or_none(self, value: datetime | None) -> Any:
-        """Return an optional time as the database stores it."""
-        return None if value is None else self._time_out(value)
-
     def order_row(self, record: OrderRecord) -> tuple[Any, ...]:
         """Return the values of ``ORDER_COLUMNS`` for ``record``."""
         order = record.order

@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 
 import ccxt
 
-from orderdesk.errors import OutcomeUnknown
 from orderdesk.model import (
     Balance,
     CancelOutcome,
@@ -46,6 +45,7 @@ from orderdesk.model import (
 )
 from orderdesk.model.client_ids import ClientIdCodec, codec_for
 from orderdesk.model.decimals import EXACT
+from orderdesk.venues.cancels import settle_refused_cancel
 from orderdesk.venues.ccxt.errors import redact, reject_code, translate, translation_of
 from orderdesk.venues.ccxt.exchange import Credentials, open_exchange
 from orderdesk.venues.ccxt.parsing import (
@@ -266,11 +266,9 @@ class CcxtConnector:
         client_order_id: str | None = None,
         venue_order_id: str | None = None,
     ) -> CancelResult:
-        """Cancel an order; the exchange's "no" becomes TOO_LATE or NOT_FOUND.
-
-        A "no" to an order the exchange still shows working settles nothing: it raises
-        :class:`~orderdesk.errors.OutcomeUnknown` (a cancel is retried).
-        """
+        """Cancel an order; the exchange's "no" is settled by asking for the order
+        (:func:`~orderdesk.venues.cancels.settle_refused_cancel`): NOT_FOUND, TOO_LATE, or
+        :class:`~orderdesk.errors.OutcomeUnknown` while it still works."""
         params = _by_client_id(client_order_id, venue_order_id)
         market = await self._symbol(symbol)
         try:
@@ -278,29 +276,23 @@ class CcxtConnector:
         except ccxt.BaseError as error:
             if not self._venue_no(error):
                 raise translate(error, self._name, "cancel", self._secrets) from None
-            known = await self.query(
-                symbol, client_order_id=client_order_id, venue_order_id=venue_order_id
-            )
-            at = datetime.now(UTC)
-            if known is None:
-                return CancelResult(CancelOutcome.NOT_FOUND, at, venue_order_id, client_order_id)
-            if known.is_open:  # refused, yet still working: nothing settled, ask again
-                detail = f"refused while the order works: {self._reason(error)}"
-                raise OutcomeUnknown(self._name, "cancel", detail) from None
+            refusal = self._reason(error)
+        else:
+            order = order_from_ccxt(raw, symbol)
             return CancelResult(
-                CancelOutcome.TOO_LATE,
-                at,
-                known.venue_order_id,
-                known.client_order_id,
-                known.status,
+                CancelOutcome.CANCELLED,
+                order.updated_at,
+                order.venue_order_id or venue_order_id,
+                order.client_order_id or client_order_id,
+                OrderStatus.CANCELLED,
             )
-        order = order_from_ccxt(raw, symbol)
-        return CancelResult(
-            CancelOutcome.CANCELLED,
-            order.updated_at,
-            order.venue_order_id or venue_order_id,
-            order.client_order_id or client_order_id,
-            OrderStatus.CANCELLED,
+        # Outside the handler: the query's own errors do not carry ccxt's as their context.
+        return await settle_refused_cancel(
+            self,
+            symbol,
+            client_order_id=client_order_id,
+            venue_order_id=venue_order_id,
+            refusal=refusal,
         )
 
     async def query(

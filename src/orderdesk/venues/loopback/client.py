@@ -46,6 +46,7 @@ from orderdesk.model import (
     VenueOrder,
 )
 from orderdesk.model.decimals import EXACT
+from orderdesk.venues.cancels import settle_refused_cancel
 from orderdesk.venues.loopback.binance import order_from_json, reject_code, time_from_ms
 from orderdesk.venues.loopback.config import Secret
 from orderdesk.venues.polling import ReportPoller
@@ -241,33 +242,31 @@ class LoopbackConnector:
         client_order_id: str | None = None,
         venue_order_id: str | None = None,
     ) -> CancelResult:
-        """Cancel an order; Binance's "unknown order" becomes TOO_LATE or NOT_FOUND."""
+        """Cancel an order; Binance's "unknown order" is settled by asking for the order
+        (:func:`~orderdesk.venues.cancels.settle_refused_cancel`): NOT_FOUND, TOO_LATE, or
+        :class:`~orderdesk.errors.OutcomeUnknown` while it still works."""
         params = await self._ids(symbol, client_order_id, venue_order_id)
         try:
             raw = await self._request("DELETE", "/api/v3/order", params)
         except _Refused as refused:
             if refused.code not in (-2011, -1121):  # unknown order, unknown symbol
                 raise
-            known = await self.query(
-                symbol, client_order_id=client_order_id, venue_order_id=venue_order_id
-            )
-            at = datetime.now(UTC)
-            if known is None:
-                return CancelResult(CancelOutcome.NOT_FOUND, at, venue_order_id, client_order_id)
+            refusal = refused.detail
+        else:
+            order = order_from_json(raw, symbol)
             return CancelResult(
-                CancelOutcome.TOO_LATE,
-                at,
-                known.venue_order_id,
-                known.client_order_id,
-                known.status,
+                CancelOutcome.CANCELLED,
+                time_from_ms(raw["transactTime"]),
+                order.venue_order_id,
+                order.client_order_id,
+                order.status,
             )
-        order = order_from_json(raw, symbol)
-        return CancelResult(
-            CancelOutcome.CANCELLED,
-            time_from_ms(raw["transactTime"]),
-            order.venue_order_id,
-            order.client_order_id,
-            order.status,
+        return await settle_refused_cancel(
+            self,
+            symbol,
+            client_order_id=client_order_id,
+            venue_order_id=venue_order_id,
+            refusal=refusal,
         )
 
     async def _ids(

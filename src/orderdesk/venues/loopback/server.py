@@ -104,6 +104,11 @@ class LoopbackServer:
         self._thread: threading.Thread | None = None
 
     @property
+    def api(self) -> BinanceApi:
+        """The endpoints the server answers with."""
+        return self._server.api
+
+    @property
     def url(self) -> str:
         """The server's base URL (``http://127.0.0.1:PORT``)."""
         host, port = self._server.server_address[:2]

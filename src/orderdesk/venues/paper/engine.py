@@ -385,10 +385,6 @@ class Engine:
                 total[asset] = total.get(asset, _ZERO) + wallet.free + wallet.locked
         return dict(sorted(total.items()))
 
-    def fees_collected(self) -> dict[str, Decimal]:
-        """Return the fees the venue has charged, by asset."""
-        return dict(sorted(self._fees_collected.items()))
-
     # -- reports ---------------------------------------------------------------------------
 
     def _report(
