@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from orderdesk.broker import AsyncBroker, Broker, BrokerSettings
+from orderdesk.broker import BrokerSettings
 from orderdesk.clocks import SystemClock
+from orderdesk.desk import AsyncBroker, Broker
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
 from orderdesk.model import Market

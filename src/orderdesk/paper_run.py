@@ -42,8 +42,9 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from orderdesk.app import DEFAULT_MARKETS
-from orderdesk.broker import AsyncBroker, BrokerSettings
+from orderdesk.broker import BrokerSettings
 from orderdesk.clocks import ManualClock
+from orderdesk.desk import AsyncBroker
 from orderdesk.errors import IntegrityAlarm, PreTradeRejected
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from orderdesk.broker.core import AsyncBroker
 from orderdesk.broker.retry import RetryPolicy
 from orderdesk.broker.settings import BrokerSettings
 from orderdesk.clocks import ManualClock
+from orderdesk.desk import AsyncBroker
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
 from orderdesk.model import (

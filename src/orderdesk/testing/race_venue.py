@@ -26,6 +26,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
+from orderdesk import desk
 from orderdesk.broker.core import AsyncBroker
 from orderdesk.broker.reconcile import ReconcileReport
 from orderdesk.broker.retry import RetryPolicy, Sleep
@@ -360,7 +361,7 @@ class RaceDesk:
         """Return a new AsyncBroker on the race's ledger (a process starting, or restarting
         after a crash: it knows only what the ledger holds)."""
         self._started += 1
-        broker = AsyncBroker(
+        broker = desk.AsyncBroker(
             Ledger(self._store(), self.clock),
             self._connect,
             clock=self.clock,
