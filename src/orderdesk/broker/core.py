@@ -187,16 +187,13 @@ class AsyncBroker:
 
     def on_reports(self, reports: Iterable[ExecutionReport]) -> int:
         """Record a batch of reports; return how many were ours."""
-        session = self._sessions.require()
-        account, venue, on_report = session.account, session.venue, self._recorder.on_report
-        return sum(on_report(account, venue, report) is not None for report in reports)
+        on_report = self.on_report
+        return sum(on_report(report) is not None for report in reports)
 
     async def run_reports(self) -> None:
         """Record the current account's execution reports as they arrive, until cancelled."""
-        session = self._sessions.require()
-        account, venue, on_report = session.account, session.venue, self._recorder.on_report
-        async for report in session.connector.reports():
-            on_report(account, venue, report)
+        async for report in self._sessions.require().connector.reports():
+            self.on_report(report)
 
     # --- cancel and status ---------------------------------------------------------------
 
