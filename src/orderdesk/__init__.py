@@ -85,7 +85,7 @@ from orderdesk.ports import Clock, Connector, OrderPage, OrderQuery, Store
 
 if typing.TYPE_CHECKING:
     from orderdesk.app import DEFAULT_DEPOSITS, DEFAULT_MARKETS, paper_broker
-    from orderdesk.broker import AsyncBroker, Broker
+    from orderdesk.desk import AsyncBroker, Broker
 
 __version__ = "0.1.0"
 
@@ -171,8 +171,8 @@ __all__ = [
 ]
 
 _ON_FIRST_USE = {
-    "AsyncBroker": "orderdesk.broker",
-    "Broker": "orderdesk.broker",
+    "AsyncBroker": "orderdesk.desk",
+    "Broker": "orderdesk.desk",
     "DEFAULT_DEPOSITS": "orderdesk.app",
     "DEFAULT_MARKETS": "orderdesk.app",
     "paper_broker": "orderdesk.app",

@@ -10,7 +10,8 @@ from decimal import Decimal as D
 from typing import Any, TypeVar
 
 from orderdesk import OrderStatus
-from orderdesk.broker.core import OrderUpdate, _default_group
+from orderdesk.broker.core import OrderUpdate
+from orderdesk.broker.orders import default_group
 from orderdesk.errors import Overfill
 from orderdesk.model import Liquidity, SubmitResult, VenueFill
 from orderdesk.model.records import JournalKind, SubmitState
@@ -92,7 +93,7 @@ def test_a_reply_with_an_impossible_fill_is_recorded_event_by_event() -> None:
     order = desk.order("BUY", "0.2", price="94000.00")
     record = desk.ledger.record_order(
         "acct-1", order, venue="paper", client_order_id=order.order_id,
-        group=_default_group("acct-1", order),
+        group=default_group("acct-1", order),
     )  # fmt: skip
     desk.ledger.set_submit_state("acct-1", order.order_id, SubmitState.SENT)
     now = desk.clock.now()
@@ -102,7 +103,7 @@ def test_a_reply_with_an_impossible_fill_is_recorded_event_by_event() -> None:
         fee=D(0), fee_asset="BTC", liquidity=Liquidity.MAKER, executed_at=now,
     )  # fmt: skip
     reply = SubmitResult(record.client_order_id, S.FILLED, now, venue_order_id="V-1", fills=(fill,))
-    after = desk.broker._adopt_result(desk.broker._require(), order.order_id, reply)
+    after = desk.broker._recorder.adopt_result("acct-1", order.order_id, reply)
     assert after.order.status is S.OPEN  # the ack stands; the overfill is an alarm
     assert after.submit_state is SubmitState.ACKED
     assert after == desk.ledger.get("acct-1", order.order_id)

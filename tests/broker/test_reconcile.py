@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 import pytest
 
 from orderdesk import OrderStatus
-from orderdesk.broker.core import _default_group, _request
+from orderdesk.broker.orders import default_group
 from orderdesk.broker.reconcile import DifferenceKind
+from orderdesk.broker.recording import request_of
 from orderdesk.errors import ContradictedRejection
 from orderdesk.model import Filled, Rejected, SubmitRequest
 from orderdesk.model.records import JournalKind, SubmitState
@@ -36,7 +37,7 @@ def intent_only(desk: PaperDesk, side: str, quantity: str, price: str | None = N
         order,
         venue="paper",
         client_order_id=order.order_id,
-        group=_default_group("acct-1", order),
+        group=default_group("acct-1", order),
     )
     return record.order_id
 
@@ -46,7 +47,7 @@ def sent_without_reply(desk: PaperDesk, side: str, quantity: str, price: str | N
     order_id = intent_only(desk, side, quantity, price)
     desk.ledger.set_submit_state("acct-1", order_id, SubmitState.SENT)
     record = desk.ledger.get("acct-1", order_id)
-    run(desk.connectors["acct-1"].submit(_request(record)))
+    run(desk.connectors["acct-1"].submit(request_of(record)))
     return order_id
 
 
@@ -177,3 +178,22 @@ def test_a_fill_of_a_rejected_order_is_kept_in_its_alarm() -> None:
     assert entries[-1].kind is JournalKind.ALARM
     assert entries[-1].payload["fill"] == fill.model_dump(mode="json")
     assert desk.ledger.fills("acct-1", order_id) == ()
+
+
+def test_a_cancel_pending_after_a_catch_up_is_reported_as_the_order_then_stands() -> None:
+    desk = PaperDesk(report_stream=False)
+    order_id = sent_without_reply(desk, "SELL", "0.2", price="99000.00")  # rests at the venue
+    desk.ledger.request_cancel("acct-1", order_id, causation_id="cancel")
+    dry = run(desk.broker.reconcile(dry_run=True))
+    assert [(d.kind, d.order_id, d.ledger_status, d.venue_status) for d in dry.differences] == [
+        (K.BEHIND, order_id, "PENDING", "OPEN"),
+        (K.CANCEL_PENDING, order_id, "PENDING", "OPEN"),
+    ]
+    applied = run(desk.broker.reconcile())
+    assert [(d.kind, d.ledger_status) for d in applied.differences] == [
+        (K.BEHIND, "PENDING"),
+        (K.CANCEL_PENDING, "OPEN"),  # caught up first, then cancelled there
+    ]
+    assert desk.ledger.get("acct-1", order_id).order.status is S.CANCELLED
+    assert desk.exchange.open_records("acct-1") == []
+    assert run(desk.broker.reconcile()).differences == ()

@@ -28,8 +28,9 @@ pytest.importorskip("ccxt")
 from pydantic import SecretStr
 
 from orderdesk import app
-from orderdesk.broker import AsyncBroker, BrokerSettings, RetryPolicy
+from orderdesk.broker import BrokerSettings, RetryPolicy
 from orderdesk.clocks import SystemClock
+from orderdesk.desk import AsyncBroker
 from orderdesk.errors import Banned, PreTradeRejected, RateLimited
 from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores.sqlite import SqliteStore

@@ -52,3 +52,13 @@ def test_the_contract_breaks_when_the_model_imports_upward(tmp_path: Path) -> No
     result = run_lint_imports(tree)
     assert result.returncode == 1
     assert "orderdesk.model.order -> orderdesk.clocks" in result.stdout
+
+
+def test_the_contract_breaks_when_the_broker_imports_the_statistics(tmp_path: Path) -> None:
+    tree = copy_project(tmp_path)
+    sessions = tree / "src" / "orderdesk" / "broker" / "sessions.py"
+    sessions.write_text(sessions.read_text() + "\nimport orderdesk.stats  # noqa\n")
+    result = run_lint_imports(tree)
+    assert result.returncode == 1
+    assert "The broker never imports the statistics" in result.stdout
+    assert "orderdesk.broker.sessions -> orderdesk.stats" in result.stdout

@@ -23,7 +23,14 @@ from orderdesk.model.decimals import EXACT, decimal_text
 from orderdesk.model.events import Acked, Cancelled, Expired, Filled, Rejected
 from orderdesk.model.records import SubmitState
 from orderdesk.ports import ExecutionRows, ExecutionTotalsPort, OrderPage, OrderQuery, Store
-from orderdesk.stats import Report, executions, ledger_report, report, report_of_rows
+from orderdesk.stats import (
+    Report,
+    executions,
+    executions_report,
+    ledger_report,
+    report,
+    report_of_rows,
+)
 from orderdesk.testing.ledger_kit import T0, fill_of, make_group, order_in_group
 from tests.conftest import POSTGRES_SKIP, POSTGRES_URL
 
@@ -171,9 +178,16 @@ def test_the_report_from_rows_is_the_per_order_report(
         assert fast == expected
         assert fast.to_json() == expected.to_json()  # the same digits, not only equal values
         assert report(executions(ledger, ACCOUNT), group_by=group_by) == expected
+        from_sums = executions_report(executions(ledger, ACCOUNT), group_by=group_by)
+        assert from_sums.to_json() == expected.to_json()
         start, end = T0 + timedelta(seconds=cut // 2), T0 + timedelta(seconds=cut)
         windowed = report(executions(ledger, ACCOUNT), start=start, end=end, group_by=group_by)
         assert windowed == _per_order(ledger, start=start, end=end, group_by=group_by)
+        found = executions(ledger, ACCOUNT, start=start)
+        from_sums = executions_report(found, start=start, end=end, group_by=group_by)
+        assert (
+            from_sums.to_json() == report(found, start=start, end=end, group_by=group_by).to_json()
+        )
 
 
 @pytest.mark.postgres
@@ -198,6 +212,10 @@ def test_postgres_sums_give_the_per_order_report(
         start, end = T0 + timedelta(seconds=cut // 2), T0 + timedelta(seconds=cut)
         windowed = report(executions(ledger, ACCOUNT), start=start, end=end, group_by=group_by)
         assert windowed == _per_order(ledger, start=start, end=end, group_by=group_by)
+        from_sums = executions_report(
+            executions(ledger, ACCOUNT), start=start, end=end, group_by=group_by
+        )
+        assert from_sums.to_json() == windowed.to_json()
     finally:
         store.close()
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
@@ -214,6 +232,7 @@ def test_an_iterated_ledger_executions_is_measured_order_by_order() -> None:
     assert not found.untouched
     assert report([first]).groups[()].slippage_mean_bps == Decimal("50.251256")
     assert report(found).groups == {}  # the rest: nothing left
+    assert executions_report(found).groups[()].orders == 1  # the selection, read or not
     with pytest.raises(StopIteration):
         next(found)
 

@@ -56,9 +56,12 @@ def test_every_name_in_all_resolves() -> None:
 
 
 def test_the_broker_and_the_paper_helpers_are_the_ones_of_their_modules() -> None:
-    from orderdesk import AsyncBroker, Broker, app, broker, paper_broker  # noqa: PLC0415
+    from orderdesk import AsyncBroker, Broker, app, broker, desk, paper_broker  # noqa: PLC0415
 
-    assert (Broker, AsyncBroker) == (broker.Broker, broker.AsyncBroker)
+    # The public brokers are the order protocol's, composed with the ledger's reads.
+    assert (Broker, AsyncBroker) == (desk.Broker, desk.AsyncBroker)
+    assert issubclass(AsyncBroker, broker.AsyncBroker)
+    assert issubclass(Broker, broker.Broker)
     assert paper_broker is app.paper_broker
     assert orderdesk.DEFAULT_MARKETS is app.DEFAULT_MARKETS
     assert orderdesk.DEFAULT_DEPOSITS is app.DEFAULT_DEPOSITS

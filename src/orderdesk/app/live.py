@@ -13,8 +13,9 @@ from pydantic import SecretStr
 from orderdesk.app.ccxt import binance_at, ccxt_connector, ccxt_env_names
 from orderdesk.app.ledgers import open_ledger
 from orderdesk.app.loopback import LOOPBACK_URL, loopback_connector
-from orderdesk.broker import AsyncBroker, BrokerSettings
+from orderdesk.broker import BrokerSettings
 from orderdesk.clocks import SystemClock
+from orderdesk.desk import AsyncBroker
 from orderdesk.ledger import Ledger
 from orderdesk.ports import Clock, Connector, MarketData
 

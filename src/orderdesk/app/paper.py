@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from orderdesk.app.ledgers import open_ledger
-from orderdesk.broker import AsyncBroker, Broker, BrokerSettings
+from orderdesk.broker import BrokerSettings
 from orderdesk.clocks import ManualClock, SystemClock
+from orderdesk.desk import AsyncBroker, Broker
 from orderdesk.ledger import Ledger
 from orderdesk.model import Market
 from orderdesk.ports import Clock, Connector

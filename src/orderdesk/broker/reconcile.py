@@ -16,31 +16,38 @@ Run at start (after a crash) and on demand. The report lists, for the current ac
 * ``cancel_pending``: an order whose cancel was asked for that the venue still works (the
   cancel found nothing while the venue hid it, or was lost): on apply it is cancelled there.
 
-``dry_run`` computes the report and changes nothing.
+:func:`plan` is the comparison itself: a pure function from what the Ledger holds and what
+the venue shows to the list of :class:`Action` values that settle each difference, with no
+I/O. :class:`~orderdesk.broker.reconciler.Reconciler` reads both sides, lists the actions
+in the report, and carries them out unless ``dry_run``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Final
 
-from orderdesk.broker.retry import Operation
 from orderdesk.model import OrderStatus, OrderType
 from orderdesk.model.decimals import decimal_text
 from orderdesk.model.records import OrderRecord, SubmitState
 from orderdesk.model.venue import VenueOrder
-from orderdesk.ports import OrderQuery
 
-if TYPE_CHECKING:
-    from orderdesk.broker.core import AsyncBroker
+__all__ = [
+    "WORKING",
+    "Action",
+    "Difference",
+    "DifferenceKind",
+    "ReconcileReport",
+    "lookback_start",
+    "plan",
+]
 
-__all__ = ["Difference", "DifferenceKind", "ReconcileReport", "reconcile"]
-
-_WORKING = frozenset({OrderStatus.PENDING, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED})
+WORKING: Final = frozenset({OrderStatus.PENDING, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED})
+"""The statuses of the orders reconciliation starts from: those the venue may still work."""
 
 
 class DifferenceKind(StrEnum):
@@ -103,24 +110,52 @@ class ReconcileReport:
         return json.dumps(self.to_dict(), indent=2)
 
 
-def _difference(
-    kind: DifferenceKind,
-    action: str,
-    record: OrderRecord | None,
-    found: VenueOrder | None,
-    client_order_id: str,
-) -> Difference:
-    return Difference(
-        kind=kind,
-        client_order_id=client_order_id,
-        order_id=None if record is None else record.order_id,
-        venue_order_id=None if found is None else found.venue_order_id,
-        ledger_status=None if record is None else record.order.status.value,
-        venue_status=None if found is None else found.status.value,
-        ledger_filled=None if record is None else decimal_text(record.filled_quantity),
-        venue_filled=None if found is None else decimal_text(found.filled_quantity),
-        action=action,
-    )
+ACTIONS: Final[Mapping[DifferenceKind, str]] = {
+    DifferenceKind.MISSING_HERE: "adopt into this account",
+    DifferenceKind.CONTRADICTED: "alarm: rejected here, placed there; a person must look",
+    DifferenceKind.BEHIND: "record the venue's events",
+    DifferenceKind.CANCEL_PENDING: "cancel at the venue",
+    DifferenceKind.NEVER_SENT: "cancel locally",
+    DifferenceKind.IN_DOUBT: "resolve (ask; resend after the window)",
+    DifferenceKind.UNKNOWN_THERE: "report only",
+}
+"""What applying the reconciliation does about each kind of difference."""
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One difference and what settles it: the Ledger's record of the order (``None`` when
+    it has none) and the venue's (``None`` when the venue does not show it)."""
+
+    kind: DifferenceKind
+    client_order_id: str
+    record: OrderRecord | None
+    found: VenueOrder | None
+
+    def difference(self, record: OrderRecord | None = None) -> Difference:
+        """Return the report's line for this action, showing the Ledger's side as
+        ``record`` (by default the record the action was planned from)."""
+        if record is None:
+            record = self.record
+        found = self.found
+        return Difference(
+            kind=self.kind,
+            client_order_id=self.client_order_id,
+            order_id=None if record is None else record.order_id,
+            venue_order_id=None if found is None else found.venue_order_id,
+            ledger_status=None if record is None else record.order.status.value,
+            venue_status=None if found is None else found.status.value,
+            ledger_filled=None if record is None else decimal_text(record.filled_quantity),
+            venue_filled=None if found is None else decimal_text(found.filled_quantity),
+            action=ACTIONS[self.kind],
+        )
+
+
+def lookback_start(working: Sequence[OrderRecord], now: datetime, lookback: timedelta) -> datetime:
+    """How far back to read the venue's closed orders: the oldest working order, or
+    ``lookback`` before ``now`` if that is earlier."""
+    oldest = min((record.order.created_at for record in working), default=now - lookback)
+    return min(oldest, now - lookback)
 
 
 def _behind(record: OrderRecord, found: VenueOrder) -> bool:
@@ -131,105 +166,54 @@ def _behind(record: OrderRecord, found: VenueOrder) -> bool:
     )
 
 
-async def reconcile(
-    broker: AsyncBroker, *, dry_run: bool = False, lookback: timedelta = timedelta(days=1)
-) -> ReconcileReport:
-    """Compare the current account's Ledger with its venue; unless ``dry_run``, fix it."""
-    session = broker._require()
-    ledger, connector, call = broker.ledger, session.connector, session.retrier.call
-    account, venue, now = session.account, session.venue, broker.clock.now()
-    working = list(ledger.load_all(account, OrderQuery(statuses=_WORKING)))
-    unsettled = [r for r in working if r.submit_state is not SubmitState.ACKED]
-    since = min((r.order.created_at for r in working), default=now - lookback)
-    since = min(since, now - lookback)
-    symbols = sorted({r.order.symbol for r in working} | set((await broker.markets()).keys()))
-    at_venue: dict[str, VenueOrder] = {}
-    for found in await call(Operation.QUERY, lambda: connector.open_orders(None)):
-        at_venue[found.client_order_id] = found
-    for symbol in symbols:
-        closed = await call(Operation.QUERY, partial(connector.closed_orders, symbol, since))
-        for found in closed:
-            at_venue.setdefault(found.client_order_id, found)
+def plan(
+    working: Sequence[OrderRecord],
+    recorded: Mapping[str, OrderRecord],
+    at_venue: Mapping[str, VenueOrder],
+) -> list[Action]:
+    """Compare the Ledger with the venue for one account; return what settles each
+    difference, in the order it is reported and carried out.
 
-    differences: list[Difference] = []
-    by_client = {r.client_order_id: r for r in working}
+    ``working``: the account's orders in a :data:`WORKING` status, as loaded. ``recorded``:
+    the account's record under a client order id the venue shows and no working order has
+    (a finished order, say), for each such id the Ledger holds. ``at_venue``: the venue's
+    open and recent closed orders by client order id.
+
+    First each venue order, by client order id: one the Ledger does not hold is
+    ``missing_here``; one recorded REJECTED that the venue shows otherwise is
+    ``contradicted``; one the Ledger is behind on (status, filled quantity, or a submit
+    not acknowledged) is ``behind``; and then, if its cancel was asked for and the venue
+    still works it, ``cancel_pending``. Then each working order the venue does not show:
+    unsettled, it is ``never_sent`` (never left) or ``in_doubt``; acknowledged, it is
+    ``unknown_there``.
+    """
+    actions: list[Action] = []
+    by_client = {record.client_order_id: record for record in working}
     for client_id, found in sorted(at_venue.items()):
-        record = by_client.get(client_id) or broker.find_client_order(client_id)
+        record = by_client.get(client_id) or recorded.get(client_id)
         if record is None:
-            differences.append(
-                _difference(
-                    DifferenceKind.MISSING_HERE, "adopt into this account", None, found, client_id
-                )
-            )
-            if not dry_run:
-                await broker.adopt_unknown(found, since)
-        elif record.order.status is OrderStatus.REJECTED:
-            if found.status is not OrderStatus.REJECTED:
-                differences.append(
-                    _difference(
-                        DifferenceKind.CONTRADICTED,
-                        "alarm: rejected here, placed there; a person must look",
-                        record,
-                        found,
-                        client_id,
-                    )
-                )
-                if not dry_run:
-                    broker.contradicted(record, found)
-        elif _behind(record, found):
-            differences.append(
-                _difference(
-                    DifferenceKind.BEHIND, "record the venue's events", record, found, client_id
-                )
-            )
-            if not dry_run:
-                record = await broker.catch_up(record, found, since)
-        if record is not None and record.cancel_requested_at is not None and found.is_open:
-            differences.append(
-                _difference(
-                    DifferenceKind.CANCEL_PENDING, "cancel at the venue", record, found, client_id
-                )
-            )
-            if not dry_run:
-                await broker.cancel_at_venue(record)
-    for record in unsettled:
-        if record.client_order_id in at_venue:
+            actions.append(Action(DifferenceKind.MISSING_HERE, client_id, None, found))
             continue
-        if record.submit_state is SubmitState.NOT_SENT:
-            differences.append(
-                _difference(
-                    DifferenceKind.NEVER_SENT,
-                    "cancel locally",
-                    record,
-                    None,
-                    record.client_order_id,
-                )
-            )
-            if not dry_run:
-                await broker.cancel(record.order_id)
-        else:
-            differences.append(
-                _difference(
-                    DifferenceKind.IN_DOUBT,
-                    "resolve (ask; resend after the window)",
-                    record,
-                    None,
-                    record.client_order_id,
-                )
-            )
-            if not dry_run:
-                await broker.resolve(record.order_id)
+        if record.order.status is OrderStatus.REJECTED:
+            if found.status is not OrderStatus.REJECTED:
+                actions.append(Action(DifferenceKind.CONTRADICTED, client_id, record, found))
+        elif _behind(record, found):
+            actions.append(Action(DifferenceKind.BEHIND, client_id, record, found))
+        if record.cancel_requested_at is not None and found.is_open:
+            actions.append(Action(DifferenceKind.CANCEL_PENDING, client_id, record, found))
     for record in working:
-        if record.submit_state is SubmitState.ACKED and record.client_order_id not in at_venue:
-            if record.order.order_type is OrderType.MARKET and record.order.status.is_terminal:
-                continue
-            differences.append(
-                _difference(
-                    DifferenceKind.UNKNOWN_THERE,
-                    "report only",
-                    record,
-                    None,
-                    record.client_order_id,
-                )
-            )
-    return ReconcileReport(account, venue, now, dry_run, tuple(differences))
+        if record.submit_state is SubmitState.ACKED or record.client_order_id in at_venue:
+            continue
+        kind = (
+            DifferenceKind.NEVER_SENT
+            if record.submit_state is SubmitState.NOT_SENT
+            else DifferenceKind.IN_DOUBT
+        )
+        actions.append(Action(kind, record.client_order_id, record, None))
+    for record in working:
+        if record.submit_state is not SubmitState.ACKED or record.client_order_id in at_venue:
+            continue
+        if record.order.order_type is OrderType.MARKET and record.order.status.is_terminal:
+            continue
+        actions.append(Action(DifferenceKind.UNKNOWN_THERE, record.client_order_id, record, None))
+    return actions

@@ -13,7 +13,7 @@ from concurrent.futures import CancelledError, Future
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
@@ -24,9 +24,8 @@ from orderdesk.errors import IntegrityAlarm
 from orderdesk.ledger import Ledger, Trace
 from orderdesk.model import Fill, Order, OrderStatus
 from orderdesk.model.records import OrderRecord
-from orderdesk.model.venue import ExecutionReport, Market, VenueOrder
+from orderdesk.model.venue import ExecutionReport, Market
 from orderdesk.ports import Clock
-from orderdesk.stats import Report
 
 __all__ = ["Broker"]
 
@@ -34,8 +33,11 @@ __all__ = ["Broker"]
 class Broker:
     """Submit, cancel, query and load orders, synchronously. Takes AsyncBroker's arguments."""
 
+    _engine: ClassVar[type[AsyncBroker]] = AsyncBroker
+    """The AsyncBroker a Broker builds to drive."""
+
     def __init__(self, ledger: Ledger, connect: ConnectorFactory, **options: Any) -> None:
-        self._start(AsyncBroker(ledger, connect, **options))
+        self._start(self._engine(ledger, connect, **options))
 
     @classmethod
     def around(cls, core: AsyncBroker) -> Broker:
@@ -130,26 +132,6 @@ class Broker:
 
         return self._portal.call(reconcile)
 
-    def find_client_order(self, client_order_id: str) -> OrderRecord | None:
-        """See :meth:`AsyncBroker.find_client_order`."""
-        return self._portal.call(self._core.find_client_order, client_order_id)
-
-    def catch_up(self, record: OrderRecord, found: VenueOrder, since: datetime) -> OrderRecord:
-        """See :meth:`AsyncBroker.catch_up`."""
-        return self._portal.call(self._core.catch_up, record, found, since)
-
-    def cancel_at_venue(self, record: OrderRecord) -> OrderRecord:
-        """See :meth:`AsyncBroker.cancel_at_venue`."""
-        return self._portal.call(self._core.cancel_at_venue, record)
-
-    def contradicted(self, record: OrderRecord, found: VenueOrder) -> OrderRecord:
-        """See :meth:`AsyncBroker.contradicted`."""
-        return self._portal.call(self._core.contradicted, record, found)
-
-    def adopt_unknown(self, found: VenueOrder, since: datetime) -> OrderRecord:
-        """See :meth:`AsyncBroker.adopt_unknown`."""
-        return self._portal.call(self._core.adopt_unknown, found, since)
-
     # Reports are applied on the broker's thread, like everything else it records, so a
     # report never runs alongside a submit or a reconcile on the loop.
     def on_report(self, report: ExecutionReport) -> OrderRecord | None:
@@ -203,10 +185,10 @@ class Broker:
         start: datetime | None = None,
         end: datetime | None = None,
         group_by: Iterable[str] = (),
-    ) -> Report:
+    ) -> Any:
         """See :meth:`AsyncBroker.stats`: ``window="1h"``, or ``start``/``end``."""
 
-        async def stats() -> Report:
+        async def stats() -> Any:
             return await self._core.stats(window, start=start, end=end, group_by=group_by)
 
         return self._portal.call(stats)

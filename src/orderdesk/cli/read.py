@@ -32,7 +32,8 @@ from orderdesk.model.execution_rows import EXECUTION_KEYS, check_keys
 from orderdesk.model.order import symbol_of
 from orderdesk.model.status_filter import status_filter
 from orderdesk.ports import OrderQuery
-from orderdesk.stats import executions, parse_window, report
+from orderdesk.stats import executions, parse_window
+from orderdesk.stats import executions_report as report
 
 __all__ = ["fills", "orders", "stats", "trace"]
 

@@ -13,7 +13,8 @@ from rich.table import Table
 from orderdesk.ledger import Ledger
 from orderdesk.model import decimal_text
 from orderdesk.model.records import OrderRecord
-from orderdesk.stats import Execution, executions, report
+from orderdesk.stats import Execution, executions
+from orderdesk.stats import executions_report as report
 
 __all__ = [
     "CHARTS_HINT",

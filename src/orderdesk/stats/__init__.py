@@ -3,7 +3,7 @@
 from orderdesk.stats.executions import LedgerExecutions, execution_of, executions
 from orderdesk.stats.quality import Execution, OrderQuality, measure
 from orderdesk.stats.report import GroupStats, Report, Summary, parse_window, report
-from orderdesk.stats.rows import ledger_report, report_of_rows
+from orderdesk.stats.rows import executions_report, ledger_report, report_of_rows
 
 __all__ = [
     "Execution",
@@ -14,6 +14,7 @@ __all__ = [
     "Summary",
     "execution_of",
     "executions",
+    "executions_report",
     "ledger_report",
     "measure",
     "parse_window",

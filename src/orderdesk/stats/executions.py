@@ -48,8 +48,8 @@ def execution_of(record: OrderRecord, ledger: Ledger) -> Execution:
 class LedgerExecutions(Iterator[Execution]):
     """An account's orders created in ``[start, end)`` as executions, read as iterated.
 
-    :func:`~orderdesk.stats.report.report` recognises an untouched one and reads the
-    ledger's plain execution rows instead of building an Execution per order.
+    :func:`~orderdesk.stats.rows.executions_report` reports on the orders it selects from
+    the ledger's per-group sums instead of building an Execution per order.
     """
 
     ledger: Ledger

@@ -25,8 +25,6 @@ from orderdesk.model import OrderStatus, decimal_text
 from orderdesk.model.decimals import EXACT
 from orderdesk.model.execution_rows import EXECUTION_KEYS
 from orderdesk.model.execution_totals import RATIO, round_figure, weighted_bps
-from orderdesk.ports import OrderQuery
-from orderdesk.stats.executions import LedgerExecutions
 from orderdesk.stats.quality import Execution, OrderQuality, measure
 
 __all__ = [
@@ -289,23 +287,15 @@ def report(
     end: datetime | None = None,
     group_by: Sequence[str] = (),
 ) -> Report:
-    """Compute the report over the executions submitted in ``[start, end)``.
+    """Compute the report over the executions submitted in ``[start, end)``, measuring each.
 
-    Given :func:`~orderdesk.stats.executions.executions` of a Ledger (untouched), it reads
-    the ledger's per-group sums instead: the same report, much faster.
+    For a Ledger's executions, :func:`~orderdesk.stats.rows.executions_report` gives the
+    same report from the ledger's per-group sums, much faster.
     """
     keys = tuple(group_by)
     unknown = [name for name in keys if name not in GROUP_KEYS]
     if unknown:
         raise ValueError(f"cannot group by {unknown}; choose from {', '.join(GROUP_KEYS)}")
-    if isinstance(executions, LedgerExecutions) and executions.untouched:
-        from orderdesk.stats.rows import report_of_totals  # noqa: PLC0415 - it imports us
-
-        query = OrderQuery(since=executions.start, until=executions.end)
-        totals = executions.ledger.execution_totals(
-            executions.account, query, keys, submitted_from=start, submitted_until=end
-        )
-        return report_of_totals(totals, group_by=keys, start=start, end=end)
     summaries: dict[tuple[str, ...], Summary] = {}
     for execution in executions:
         at = execution.submitted_at

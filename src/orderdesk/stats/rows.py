@@ -28,9 +28,10 @@ from orderdesk.model.execution_totals import (
     totals_of_rows,
 )
 from orderdesk.ports import OrderQuery
+from orderdesk.stats.executions import LedgerExecutions
 from orderdesk.stats.report import GroupStats, Report, figures
 
-__all__ = ["ledger_report", "report_of_rows", "report_of_totals"]
+__all__ = ["executions_report", "ledger_report", "report_of_rows", "report_of_totals"]
 
 
 def _units(value: int) -> Decimal:
@@ -103,4 +104,22 @@ def ledger_report(
     """
     keys = check_keys(group_by)
     totals = ledger.execution_totals(account, OrderQuery(since=start, until=end), keys)
+    return report_of_totals(totals, group_by=keys, start=start, end=end)
+
+
+def executions_report(
+    found: LedgerExecutions,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    group_by: Sequence[str] = (),
+) -> Report:
+    """Return ``report(found, start=start, end=end, group_by=group_by)`` from the ledger's
+    per-group sums: the orders ``found`` selects (its account's, created in its window)
+    that were submitted in ``[start, end)``, whether or not ``found`` was iterated."""
+    keys = check_keys(group_by)
+    query = OrderQuery(since=found.start, until=found.end)
+    totals = found.ledger.execution_totals(
+        found.account, query, keys, submitted_from=start, submitted_until=end
+    )
     return report_of_totals(totals, group_by=keys, start=start, end=end)
