@@ -42,8 +42,10 @@ _PROVEN_UNSENT = (NotSent, RateLimited, Banned, CircuitOpen)
 
 
 def default_group(account: str, order: Order) -> ExecutionGroup:
-    """The group an order names, as recorded with it when nobody recorded it before."""
-    return ExecutionGroup(
+    """The group an order names, as recorded with it when nobody recorded it before; made
+    of the order's own validated fields, so not validated again (the Ledger checks the
+    account as it records the order)."""
+    return ExecutionGroup.model_construct(
         group_id=order.parent_group_id,
         account=account,
         strategy="unspecified",
@@ -92,7 +94,8 @@ class Orders:
         if self._check_balance:
             balances = await session.retrier.call(Operation.QUERY, session.connector.balances)
         checked = check_order(order, market, reference_price=arrival, balances=balances)
-        record = self._ledger.record_order(
+        # The intent and its SENT state commit together, before the request leaves.
+        recorded, sent = self._ledger.record_sending(
             session.account,
             checked,
             venue=session.venue,
@@ -101,8 +104,9 @@ class Orders:
             causation_id=f"submit:{checked.order_id}",
             group=default_group(session.account, checked),
         )
-        self._publish(record, None)
-        return await self._send(session, record, deadline)
+        self._publish(recorded, None)
+        self._publish(sent, None)
+        return await self._send(session, sent, deadline)
 
     async def _arrival_price(self, symbol: str) -> Decimal | None:
         if self._market_data is None:
@@ -115,8 +119,8 @@ class Orders:
     async def _send(
         self, session: Session, record: OrderRecord, deadline: datetime | None
     ) -> OrderRecord:
+        """Send ``record``, recorded SENT, and settle what the venue answers."""
         account, order_id = session.account, record.order_id
-        self._ledger.set_submit_state(account, order_id, SubmitState.SENT)
         request = request_of(record)
         sent_at = self._clock.now()
         try:
@@ -124,21 +128,23 @@ class Orders:
                 Operation.SUBMIT, lambda: session.connector.submit(request), deadline=deadline
             )
         except _PROVEN_UNSENT as error:
-            moved = self._ledger.set_submit_state(account, order_id, SubmitState.NOT_SENT)
+            moved = self._ledger.set_submit_state(
+                account, order_id, SubmitState.NOT_SENT, held=record
+            )
             if moved.submit_state is not SubmitState.NOT_SENT:
                 return moved  # another task heard from the venue meanwhile: its word stands
             event = Rejected(at=self._clock.now(), reason=f"not sent: {error}", code=NOT_SENT_CODE)
-            return self._recorder.apply(account, order_id, event, "submit:not-sent")
+            return self._recorder.apply(account, order_id, event, "submit:not-sent", moved)
         except VenueError:  # OutcomeUnknown, or a failure that proves nothing either way
-            self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT)
+            self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT, held=record)
             return await self._resolver.resolve(session, order_id, sent_at, deadline=deadline)
         if is_duplicate(result):
             # The venue already holds an order under this client id: evidence, not a "no".
-            self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT)
+            self._ledger.set_submit_state(account, order_id, SubmitState.IN_DOUBT, held=record)
             return await self._resolver.resolve(
                 session, order_id, sent_at, deadline=deadline, placed=True
             )
-        return self._recorder.adopt_result(account, order_id, result)
+        return self._recorder.adopt_result(account, order_id, result, record)
 
     async def cancel(self, session: Session, order_id: str) -> OrderRecord:
         """Ask the venue to cancel; return the order as it then stands (FILLED if it filled

@@ -78,10 +78,20 @@ class Recorder:
         self.alarms: list[IntegrityAlarm] = []
         """Integrity alarms raised by venue reports (an overfill, a conflicting trade)."""
 
-    def apply(self, account: str, order_id: str, event: OrderEvent, cause: str) -> OrderRecord:
-        """Record one event; return the order as it then stands."""
+    def apply(
+        self,
+        account: str,
+        order_id: str,
+        event: OrderEvent,
+        cause: str,
+        held: OrderRecord | None = None,
+    ) -> OrderRecord:
+        """Record one event; return the order as it then stands. ``held``: the order as the
+        caller holds it, which the ledger writes against (reading it only if stale)."""
         try:
-            applied = self._ledger.apply_and_get(account, order_id, event, causation_id=cause)
+            applied = self._ledger.apply_and_get(
+                account, order_id, event, causation_id=cause, held=held
+            )
         except IntegrityAlarm as alarm:
             self.alarms.append(alarm)
             return self._ledger.get(account, order_id)
@@ -95,13 +105,20 @@ class Recorder:
         return applied.record
 
     def apply_all(
-        self, account: str, order_id: str, events: list[OrderEvent], cause: str
+        self,
+        account: str,
+        order_id: str,
+        events: list[OrderEvent],
+        cause: str,
+        held: OrderRecord | None = None,
     ) -> OrderRecord:
         """Record what one reply said (an ack, its fills, its end) in one transaction."""
         if len(events) == 1:
-            return self.apply(account, order_id, events[0], cause)
+            return self.apply(account, order_id, events[0], cause, held)
         try:
-            outcomes = self._ledger.apply_all(account, order_id, events, causation_id=cause)
+            outcomes = self._ledger.apply_all(
+                account, order_id, events, causation_id=cause, held=held
+            )
         except LifecycleError:
             # One of them is refused or alarming, and the transaction recorded none: apply
             # them one at a time, each settled on its own as it always was.
@@ -114,19 +131,25 @@ class Recorder:
                 self._publish(applied.record, applied.transition.fill)
         return outcomes[-1].record
 
-    def adopt_result(self, account: str, order_id: str, result: SubmitResult) -> OrderRecord:
+    def adopt_result(
+        self,
+        account: str,
+        order_id: str,
+        result: SubmitResult,
+        held: OrderRecord | None = None,
+    ) -> OrderRecord:
         """Record a submit's reply: its reject, or its ack with the fills and end it holds."""
         at = result.at
         if not result.accepted:
             code = None if result.reject_code is None else result.reject_code.value
             event = Rejected(at=at, reason=result.reason, code=code)
-            return self.apply(account, order_id, event, "submit:reply")
+            return self.apply(account, order_id, event, "submit:reply", held)
         events: list[OrderEvent] = [Acked(at=at, connector_order_id=result.venue_order_id)]
         events += (Filled(venue_fill.to_fill(order_id)) for venue_fill in result.fills)
         end = VENUE_END.get(result.status)
         if end is not None:
             events.append(end(at=at))
-        return self.apply_all(account, order_id, events, "submit:reply")
+        return self.apply_all(account, order_id, events, "submit:reply", held)
 
     def on_report(self, account: str, venue: str, report: ExecutionReport) -> OrderRecord | None:
         """Record one execution report of ``account``; ``None`` if not one of its orders."""
@@ -139,4 +162,4 @@ class Recorder:
             # A repeat (an ack of an acked order, a trade already recorded): it would change
             # nothing and publish nothing, so it costs this read instead of a transaction.
             return record
-        return self.apply(account, record.order_id, event, f"report:{report.seq}")
+        return self.apply(account, record.order_id, event, f"report:{report.seq}", record)
