@@ -4,16 +4,19 @@ exactly what the AsyncBroker's give."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
+import pytest
+
 from orderdesk import AsyncBroker, Broker, Order, paper_broker
 from orderdesk.broker import OrderUpdate
 from orderdesk.broker.reconcile import Difference, DifferenceKind, ReconcileReport
 from orderdesk.clocks import ManualClock
-from orderdesk.model import ExecutionGroup, OrderStatus
+from orderdesk.model import ExecutionGroup, OrderStatus, generate_order_id
 from orderdesk.model.records import SubmitState
 from orderdesk.model.venue import SubmitRequest
 from orderdesk.stats.report import GroupStats
@@ -212,3 +215,55 @@ def test_run_reports_records_the_stream_until_close_then_returns() -> None:
     assert (closing.is_alive(), stream.is_alive()) == (False, False)
     assert heard == [(OrderStatus.FILLED, True)]
     assert broker.core.ledger.get("paper", record.order_id).order.status is OrderStatus.FILLED
+
+
+def test_a_call_runs_on_the_calling_thread_without_a_second_thread() -> None:
+    broker, venue = paper_broker(clock=ManualClock(T0))
+    threads: list[str] = []
+    broker.subscribe(lambda _: threads.append(threading.current_thread().name))
+    before = threading.active_count()
+    venue.on_quote("BTC_USDT", [(D("93999.99"), D("5"))], [(D("94000.01"), D("5"))])
+    record = broker.submit(_limit_buy())
+    assert record.order.status is OrderStatus.OPEN
+    assert set(threads) == {threading.current_thread().name}
+    assert threading.active_count() == before
+    broker.close()
+
+
+def test_a_call_from_inside_a_running_event_loop_runs_the_brokers_loop_elsewhere() -> None:
+    broker, venue = paper_broker(clock=ManualClock(T0))
+    venue.on_quote("BTC_USDT", [(D("93999.99"), D("5"))], [(D("94000.01"), D("5"))])
+
+    async def notebook_cell() -> OrderStatus:
+        return broker.submit(_limit_buy()).order.status
+
+    assert asyncio.run(notebook_cell()) is OrderStatus.OPEN
+    assert broker.load("OPEN")[0].status is OrderStatus.OPEN
+    broker.close()
+
+
+def test_calls_from_many_threads_take_turns_and_lose_nothing() -> None:
+    broker, venue = paper_broker(clock=ManualClock(T0))
+    venue.on_quote("BTC_USDT", [(D("93999.99"), D("5"))], [(D("94000.01"), D("5"))])
+    errors: list[BaseException] = []
+
+    def trader() -> None:
+        try:
+            for _ in range(20):
+                order = _limit_buy().model_copy(
+                    update={"order_id": generate_order_id(T0), "quantity": D("0.001")}
+                )
+                broker.submit(order)
+        except BaseException as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=trader) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    assert len(broker.load("OPEN")) == 80
+    broker.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        broker.get("ORD_20251201_150000_00000000")

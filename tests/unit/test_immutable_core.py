@@ -177,3 +177,14 @@ def test_a_venue_fill_is_held_in_utc() -> None:
     assert _venue_fill(executed_at=at).executed_at.tzinfo is UTC
     with pytest.raises(ValueError, match="order id"):
         _venue_fill().to_fill("not-an-order")
+
+
+@given(st.data())
+def test_the_journal_group_payload_is_the_models_json_dump(data: st.DataObject) -> None:
+    from orderdesk.ledger.entries import encode_group  # noqa: PLC0415
+    from orderdesk.testing.ledger_kit import make_group  # noqa: PLC0415
+
+    price = data.draw(st.none() | st.decimals(min_value="0.0001", max_value="99999", places=4))
+    reason = data.draw(st.text(max_size=20))
+    group = make_group(decision_price=price, reason=reason)
+    assert encode_group(group) == {"group": group.model_dump(mode="json", exclude={"order_ids"})}

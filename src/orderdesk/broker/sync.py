@@ -1,21 +1,25 @@
 """Broker: the synchronous face of :class:`AsyncBroker`, for scripts and notebooks.
 
-Every method runs the AsyncBroker's on a private event loop in a background thread (anyio's
-blocking portal); nothing is implemented twice. Close it (or use ``with``) to stop the loop.
-It has every public method of AsyncBroker except ``updates()``, an async iterator: a
-synchronous caller gets the same changes from ``subscribe(callback)``.
+Every method runs the AsyncBroker's on the Broker's own event loop, on the calling thread:
+a call costs no hop to another thread, and against an in-process venue it is the
+AsyncBroker's own cost plus one turn of the loop. Calls from several threads take turns.
+Called from inside a running event loop (a notebook), a call runs the Broker's loop on a
+worker thread instead; while :meth:`Broker.run_reports` serves reports, calls join its loop.
+Nothing is implemented twice. Close it (or use ``with``) to close the loop. It has every
+public method of AsyncBroker except ``updates()``, an async iterator: a synchronous caller
+gets the same changes from ``subscribe(callback)``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import CancelledError, Future
-from contextlib import AbstractContextManager
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, ClassVar, Self
-
-from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from orderdesk.broker.core import AsyncBroker, ConnectorFactory, OrderUpdate
 from orderdesk.broker.reconcile import ReconcileReport
@@ -48,9 +52,43 @@ class Broker:
 
     def _start(self, core: AsyncBroker) -> None:
         self._core = core
-        self._portal_context: AbstractContextManager[BlockingPortal] = start_blocking_portal()
-        self._portal = self._portal_context.__enter__()
-        self._report_loops: set[Future[None]] = set()
+        self._loop = asyncio.new_event_loop()
+        self._lock = threading.Lock()  # one caller at a time runs the loop
+        self._serving: threading.Event | None = None  # set when run_reports returns
+        # Report streams running on the loop (tasks, or futures of another thread's call).
+        self._report_loops: set[asyncio.Task[None] | Future[None]] = set()
+        self._worker: ThreadPoolExecutor | None = None
+        self._closed = False
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` (a coroutine function's to its end) on the Broker's loop."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the Broker is closed")
+            if self._serving is None:
+                return self._run_here(fn, *args)
+        return self._on_serving_loop(fn, *args).result()
+
+    def _run_here(self, fn: Callable[..., Any], *args: Any) -> Any:
+        value = fn(*args)
+        if not inspect.isawaitable(value):
+            return value
+        return self._until_complete(value)
+
+    def _until_complete(self, awaitable: Any) -> Any:
+        if asyncio.events._get_running_loop() is None:
+            return self._loop.run_until_complete(awaitable)
+        # This thread runs another loop (a notebook's): run ours on a worker thread.
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="orderdesk-broker")
+        return self._worker.submit(self._loop.run_until_complete, awaitable).result()
+
+    def _on_serving_loop(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        async def call() -> Any:
+            value = fn(*args)
+            return (await value) if inspect.isawaitable(value) else value
+
+        return asyncio.run_coroutine_threadsafe(call(), self._loop)
 
     @property
     def core(self) -> AsyncBroker:
@@ -58,11 +96,23 @@ class Broker:
         return self._core
 
     def close(self) -> None:
-        """Stop the background event loop (and any :meth:`run_reports` first: it runs until
-        cancelled, and the loop waits for its tasks)."""
-        for loop in list(self._report_loops):
-            loop.cancel()
-        self._portal_context.__exit__(None, None, None)
+        """Close the event loop, stopping any :meth:`run_reports` first (it runs until
+        cancelled, and returns once it is)."""
+        with self._lock:
+            serving = self._serving
+            for loop in list(self._report_loops):
+                self._loop.call_soon_threadsafe(loop.cancel)
+        if serving is not None:
+            serving.wait()
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if not self._loop.is_closed():
+                self._until_complete(self._loop.shutdown_asyncgens())
+                self._loop.close()
+            if self._worker is not None:
+                self._worker.shutdown()
 
     def __enter__(self) -> Self:
         return self
@@ -109,20 +159,21 @@ class Broker:
         return self._core.retrier(venue)
 
     def subscribe(self, callback: Callable[[OrderUpdate], None]) -> Callable[[], None]:
-        """Call ``callback`` (on the broker's thread) after every recorded change."""
+        """Call ``callback`` (on the thread running the broker's loop) after every recorded
+        change."""
         return self._core.subscribe(callback)
 
     def submit(self, order: Order) -> OrderRecord:
         """See :meth:`AsyncBroker.submit`."""
-        return self._portal.call(self._core.submit, order)
+        return self._call(self._core.submit, order)
 
     def markets(self) -> dict[str, Market]:
         """See :meth:`AsyncBroker.markets`."""
-        return self._portal.call(self._core.markets)
+        return self._call(self._core.markets)
 
     def resolve(self, order_id: str) -> OrderRecord:
         """See :meth:`AsyncBroker.resolve`."""
-        return self._portal.call(self._core.resolve, order_id)
+        return self._call(self._core.resolve, order_id)
 
     def reconcile(self, *, dry_run: bool = False) -> ReconcileReport:
         """See :meth:`AsyncBroker.reconcile`: ``dry_run=True`` changes nothing."""
@@ -130,23 +181,56 @@ class Broker:
         async def reconcile() -> ReconcileReport:
             return await self._core.reconcile(dry_run=dry_run)
 
-        return self._portal.call(reconcile)
+        return self._call(reconcile)
 
     # Reports are applied on the broker's thread, like everything else it records, so a
     # report never runs alongside a submit or a reconcile on the loop.
     def on_report(self, report: ExecutionReport) -> OrderRecord | None:
         """See :meth:`AsyncBroker.on_report`."""
-        return self._portal.call(self._core.on_report, report)
+        return self._call(self._core.on_report, report)
 
     def on_reports(self, reports: Iterable[ExecutionReport]) -> int:
         """See :meth:`AsyncBroker.on_reports`."""
-        return self._portal.call(self._core.on_reports, reports)
+        return self._call(self._core.on_reports, reports)
 
     def run_reports(self) -> None:
         """See :meth:`AsyncBroker.run_reports`: record reports as they arrive, blocking the
-        calling thread until :meth:`close` (then it returns) or an interrupt (Ctrl-C)."""
-        loop = self._portal.start_task_soon(self._core.run_reports)
-        self._report_loops.add(loop)
+        calling thread until :meth:`close` (then it returns) or an interrupt (Ctrl-C).
+        Meanwhile other threads' calls run on the loop it runs."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the Broker is closed")
+            serving = self._serving
+            if serving is None:
+                self._serving = threading.Event()
+        if serving is not None:  # the loop already serves reports: one more stream on it
+            self._wait_for(self._on_serving_loop(self._core.run_reports))
+            return
+        try:
+
+            async def serve() -> None:
+                task = asyncio.ensure_future(self._core.run_reports())
+                with self._lock:
+                    self._report_loops.add(task)
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    if not task.cancelled():
+                        raise
+                finally:
+                    with self._lock:
+                        self._report_loops.discard(task)
+
+            self._until_complete(serve())
+        finally:
+            with self._lock:
+                done, self._serving = self._serving, None
+            assert done is not None
+            done.set()
+
+    def _wait_for(self, loop: Future[None]) -> None:
+        with self._lock:
+            self._report_loops.add(loop)
         try:
             loop.result()
         except CancelledError:
@@ -156,27 +240,28 @@ class Broker:
             loop.cancel()
             raise
         finally:
-            self._report_loops.discard(loop)
+            with self._lock:
+                self._report_loops.discard(loop)
 
     def cancel(self, order_id: str) -> OrderRecord:
         """See :meth:`AsyncBroker.cancel`."""
-        return self._portal.call(self._core.cancel, order_id)
+        return self._call(self._core.cancel, order_id)
 
     def status(self, order_id: str) -> OrderRecord:
         """See :meth:`AsyncBroker.status`."""
-        return self._portal.call(self._core.status, order_id)
+        return self._call(self._core.status, order_id)
 
     def get(self, order_id: str) -> OrderRecord:
         """See :meth:`AsyncBroker.get`."""
-        return self._portal.call(self._core.get, order_id)
+        return self._call(self._core.get, order_id)
 
     def fills(self, order_id: str) -> tuple[Fill, ...]:
         """See :meth:`AsyncBroker.fills`."""
-        return self._portal.call(self._core.fills, order_id)
+        return self._call(self._core.fills, order_id)
 
     def trace(self, order_id: str) -> Trace:
         """See :meth:`AsyncBroker.trace`."""
-        return self._portal.call(self._core.trace, order_id)
+        return self._call(self._core.trace, order_id)
 
     def stats(
         self,
@@ -191,7 +276,7 @@ class Broker:
         async def stats() -> Any:
             return await self._core.stats(window, start=start, end=end, group_by=group_by)
 
-        return self._portal.call(stats)
+        return self._call(stats)
 
     def load(
         self,
@@ -215,4 +300,4 @@ class Broker:
                 group_id=group_id,
             )
 
-        return self._portal.call(load)
+        return self._call(load)

@@ -69,15 +69,15 @@ def order_json(order: Order) -> Payload:
         "parent_group_id": d["parent_group_id"],
         "connector_order_id": d["connector_order_id"],
         "symbol": d["symbol"],
-        "side": d["side"].value,
-        "order_type": d["order_type"].value,
+        "side": d["side"]._value_,
+        "order_type": d["order_type"]._value_,
         "quantity": format(d["quantity"], "f"),
         "price": _decimal(d["price"]),
         "stop_price": _decimal(d["stop_price"]),
-        "status": d["status"].value,
+        "status": d["status"]._value_,
         "created_at": iso_utc(d["created_at"]),
         "updated_at": iso_utc(d["updated_at"]),
-        "time_in_force": d["time_in_force"].value,
+        "time_in_force": d["time_in_force"]._value_,
         "expire_at": None if expire_at is None else iso_utc(expire_at),
     }
 
@@ -94,7 +94,7 @@ def fill_json(fill: Fill) -> Payload:
         "price": format(d["price"], "f"),
         "fee": format(d["fee"], "f"),
         "fee_asset": d["fee_asset"],
-        "liquidity": None if liquidity is None else liquidity.value,
+        "liquidity": None if liquidity is None else liquidity._value_,
         "executed_at": iso_utc(d["executed_at"]),
     }
 
@@ -105,8 +105,23 @@ def encode_plan(plan: TradePlan) -> Payload:
 
 
 def encode_group(group: ExecutionGroup) -> Payload:
-    """Return the payload of a group_recorded entry (its orders are their own entries)."""
-    return {"group": group.model_dump(mode="json", exclude={"order_ids"})}
+    """Return the payload of a group_recorded entry (its orders are their own entries):
+    ``group.model_dump(mode="json", exclude={"order_ids"})``, built directly."""
+    d = group.__dict__
+    decision = d["decision_price"]
+    return {
+        "group": {
+            "group_id": d["group_id"],
+            "plan_id": d["plan_id"],
+            "account": d["account"],
+            "strategy": d["strategy"],
+            "symbol": d["symbol"],
+            "side": d["side"]._value_,
+            "decision_price": None if decision is None else format(decision, "f"),
+            "reason": d["reason"],
+            "created_at": iso_utc(d["created_at"]),
+        }
+    }
 
 
 def encode_order(record: OrderRecord) -> Payload:
@@ -147,9 +162,9 @@ def encode_event(event: OrderEvent, transition: Transition) -> Payload:
     else:
         payload = {"at": time_text(event.at)}
     payload["outcome"] = {
-        "kind": transition.kind.value,
-        "before": transition.before.value,
-        "after": transition.after.value,
+        "kind": transition.kind._value_,
+        "before": transition.before._value_,
+        "after": transition.after._value_,
         "duplicate": transition.duplicate,
     }
     return payload
@@ -187,7 +202,7 @@ def decode_event(kind: JournalKind, payload: ReadPayload) -> OrderEvent:
 
 def encode_submit_state(state: SubmitState, at: datetime) -> Payload:
     """Return the payload of a submit_state entry."""
-    return {"state": state.value, "at": time_text(at)}
+    return {"state": state._value_, "at": time_text(at)}
 
 
 def decode_submit_state(payload: ReadPayload) -> tuple[SubmitState, datetime]:

@@ -93,7 +93,7 @@ class _Transaction:
     def fill_by_trade(
         self, account: str, venue: str, symbol: str, side: Side, trade_id: str
     ) -> Fill | None:
-        return self._s.by_trade.get((account, venue, symbol, trade_id, side.value))
+        return self._s.by_trade.get((account, venue, symbol, trade_id, side._value_))
 
     def insert_plan(self, plan: TradePlan) -> None:
         plans = self._s.plans
@@ -180,7 +180,7 @@ class _Transaction:
 
     def insert_fill(self, account: str, venue: str, symbol: str, side: Side, fill: Fill) -> None:
         s = self._s
-        key = (account, venue, symbol, fill.trade_id, side.value)
+        key = (account, venue, symbol, fill.trade_id, side._value_)
         if key in s.by_trade:
             raise IntegrityError(
                 f"trade {fill.trade_id!r} on {venue} {symbol} already recorded for "
