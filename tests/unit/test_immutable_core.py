@@ -188,3 +188,24 @@ def test_the_journal_group_payload_is_the_models_json_dump(data: st.DataObject) 
     reason = data.draw(st.text(max_size=20))
     group = make_group(decision_price=price, reason=reason)
     assert encode_group(group) == {"group": group.model_dump(mode="json", exclude={"order_ids"})}
+
+
+def test_the_group_of_an_order_equals_the_validated_group() -> None:
+    from orderdesk.model import ExecutionGroup  # noqa: PLC0415
+    from orderdesk.model.plans import group_of_order  # noqa: PLC0415
+
+    order = make_order()
+    made = group_of_order("acct-1", order, "unspecified")
+    validated = ExecutionGroup(
+        group_id=order.parent_group_id,
+        account="acct-1",
+        strategy="unspecified",
+        symbol=order.symbol,
+        side=order.side,
+        created_at=order.created_at,
+    )
+    assert made == validated
+    assert made.model_dump(mode="json") == validated.model_dump(mode="json")
+    assert made.model_fields_set == set(ExecutionGroup.model_fields)
+    assert made.model_copy(update={"reason": "r"}).reason == "r"
+    assert made.reason == ""

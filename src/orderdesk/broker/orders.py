@@ -31,6 +31,7 @@ from orderdesk.errors import (
 )
 from orderdesk.ledger import Ledger
 from orderdesk.model import Cancelled, ExecutionGroup, Fill, Order, OrderStatus, Rejected
+from orderdesk.model.plans import group_of_order
 from orderdesk.model.records import OrderRecord, SubmitState
 from orderdesk.model.status_filter import status_filter
 from orderdesk.model.venue import CancelOutcome, RejectCode
@@ -45,14 +46,7 @@ def default_group(account: str, order: Order) -> ExecutionGroup:
     """The group an order names, as recorded with it when nobody recorded it before; made
     of the order's own validated fields, so not validated again (the Ledger checks the
     account as it records the order)."""
-    return ExecutionGroup.model_construct(
-        group_id=order.parent_group_id,
-        account=account,
-        strategy="unspecified",
-        symbol=order.symbol,
-        side=order.side,
-        created_at=order.created_at,
-    )
+    return group_of_order(account, order, "unspecified")
 
 
 class Orders:

@@ -89,7 +89,7 @@ def checked_fill(
             "executed_at": executed_at,
         },
     )
-    _set(fill, "__pydantic_fields_set__", _FILL_FIELDS)
+    _set(fill, "__pydantic_fields_set__", set(_FILL_FIELDS))
     _set(fill, "__pydantic_extra__", None)
     _set(fill, "__pydantic_private__", None)
     return fill

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,7 +12,10 @@ from orderdesk.model.ids import GROUP_ID, ORDER_ID, PLAN_ID
 from orderdesk.model.order import SYMBOL
 from orderdesk.model.timestamps import UtcDatetime
 
-__all__ = ["ACCOUNT", "ExecutionGroup", "TradePlan"]
+if TYPE_CHECKING:
+    from orderdesk.model.order import Order
+
+__all__ = ["ACCOUNT", "ExecutionGroup", "TradePlan", "group_of_order"]
 
 ACCOUNT = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
 """An account name: 1-64 ASCII letters, digits and ``_.@-``, starting alphanumeric."""
@@ -48,3 +51,35 @@ class ExecutionGroup(BaseModel):
     reason: str = Field(default="", max_length=2000)
     created_at: UtcDatetime
     order_ids: tuple[Annotated[str, Field(pattern=f"^{ORDER_ID.pattern}$")], ...] = ()
+
+
+_GROUP_FIELDS: Final = frozenset(ExecutionGroup.model_fields)
+_new_group = ExecutionGroup.__new__
+_set = object.__setattr__
+
+
+def group_of_order(account: str, order: Order, strategy: str) -> ExecutionGroup:
+    """Return the group ``order`` names, made of the order's own validated fields (its
+    group id, symbol, side and creation time) under ``strategy``, without validating
+    them again. ``account`` is checked by whoever records it (the Ledger does)."""
+    group = _new_group(ExecutionGroup)
+    _set(
+        group,
+        "__dict__",
+        {
+            "group_id": order.parent_group_id,
+            "plan_id": None,
+            "account": account,
+            "strategy": strategy,
+            "symbol": order.symbol,
+            "side": order.side,
+            "decision_price": None,
+            "reason": "",
+            "created_at": order.created_at,
+            "order_ids": (),
+        },
+    )
+    _set(group, "__pydantic_fields_set__", set(_GROUP_FIELDS))
+    _set(group, "__pydantic_extra__", None)
+    _set(group, "__pydantic_private__", None)
+    return group

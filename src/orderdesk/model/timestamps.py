@@ -12,6 +12,8 @@ __all__ = ["AwareTime", "UtcDatetime", "iso_utc", "require_utc"]
 
 def require_utc(value: datetime) -> datetime:
     """Return ``value`` in UTC; raise ``ValueError`` if it carries no timezone."""
+    if value.tzinfo is UTC:
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{value.isoformat()!r} is naive; give a timezone-aware UTC datetime")
     if value.tzinfo is UTC:
