@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 
@@ -35,7 +36,17 @@ class Subscriptions:
     async def updates(self) -> AsyncGenerator[OrderUpdate, None]:
         """Yield every recorded change from now on."""
         queue: asyncio.Queue[OrderUpdate] = asyncio.Queue()
-        unsubscribe = self.subscribe(queue.put_nowait)
+        loop = asyncio.get_running_loop()
+        here = threading.get_ident()
+
+        def put(update: OrderUpdate) -> None:
+            # A broker whose store works on its own thread publishes from there.
+            if threading.get_ident() == here:
+                queue.put_nowait(update)
+            else:
+                loop.call_soon_threadsafe(queue.put_nowait, update)
+
+        unsubscribe = self.subscribe(put)
         try:
             while True:
                 yield await queue.get()
