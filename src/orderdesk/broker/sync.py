@@ -15,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 from orderdesk.broker.core import AsyncBroker, ConnectorFactory, OrderUpdate
 from orderdesk.broker.reconcile import ReconcileReport
@@ -33,6 +33,8 @@ from orderdesk.ports import Clock
 
 __all__ = ["Broker"]
 
+T = TypeVar("T")
+
 
 class Broker:
     """Submit, cancel, query and load orders, synchronously. Takes AsyncBroker's arguments."""
@@ -44,7 +46,7 @@ class Broker:
         self._start(self._engine(ledger, connect, **options))
 
     @classmethod
-    def around(cls, core: AsyncBroker) -> Broker:
+    def around(cls, core: AsyncBroker) -> Self:
         """Return a synchronous Broker driving an existing AsyncBroker."""
         broker = cls.__new__(cls)
         broker._start(core)
@@ -60,8 +62,17 @@ class Broker:
         self._worker: ThreadPoolExecutor | None = None
         self._closed = False
 
-    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run ``fn(*args)`` (a coroutine function's to its end) on the Broker's loop."""
+    def _call(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+        """Run the coroutine ``fn(*args)`` to its end on the Broker's loop."""
+        result: T = self._run(fn, *args)
+        return result
+
+    def _call_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` where the Broker's loop runs (see :meth:`_call`)."""
+        result: T = self._run(fn, *args)
+        return result
+
+    def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the Broker is closed")
@@ -187,11 +198,11 @@ class Broker:
     # report never runs alongside a submit or a reconcile on the loop.
     def on_report(self, report: ExecutionReport) -> OrderRecord | None:
         """See :meth:`AsyncBroker.on_report`."""
-        return self._call(self._core.on_report, report)
+        return self._call_sync(self._core.on_report, report)
 
     def on_reports(self, reports: Iterable[ExecutionReport]) -> int:
         """See :meth:`AsyncBroker.on_reports`."""
-        return self._call(self._core.on_reports, reports)
+        return self._call_sync(self._core.on_reports, reports)
 
     def run_reports(self) -> None:
         """See :meth:`AsyncBroker.run_reports`: record reports as they arrive, blocking the
