@@ -35,12 +35,16 @@ from orderdesk.model import Market
 from orderdesk.venues.paper.book import SideBook
 from orderdesk.venues.paper.records import PaperOrder
 
-__all__ = ["DepthLevel", "SymbolBook", "Take"]
+__all__ = ["DepthLevel", "Step", "SymbolBook", "Take"]
 
 _NOTHING = Decimal(0)
 
 DepthLevel = list[Decimal]
 """``[price, quantity left]`` of one level of the feed's depth (mutable: it is consumed)."""
+
+
+Step = tuple[PaperOrder | None, DepthLevel | None, Decimal, Decimal]
+"""``(maker, level, price, quantity)``: one step of a taker's walk, as :class:`Take`'s fields."""
 
 
 @dataclass(slots=True)
@@ -111,13 +115,37 @@ class SymbolBook:
         Self-trade prevention (Binance's EXPIRE_MAKER): a resting order of the same account
         is not traded with; it appears in the walk with quantity 0, to be expired.
         """
+        return [Take(*step) for step in self.plan(buying, quantity, limit, account)]
+
+    def plan(
+        self, buying: bool, quantity: Decimal, limit: Decimal | None, account: str
+    ) -> list[Step]:
+        """:meth:`plan_take`'s walk as ``(maker, level, price, quantity)`` tuples."""
         book = self.asks if buying else self.bids
         feed = self.feed_asks if buying else self.feed_bids
-        prices = book.prices_from_best() if book.prices else ()
-        plan: list[Take] = []
+        plan: list[Step] = []
         left = quantity
-        ui = fi = 0
-        n_user, n_feed = len(prices), len(feed)
+        fi = 0
+        n_feed = len(feed)
+        if not book.prices:
+            # Only the feed's depth: walk it alone.
+            while left > 0:
+                while fi < n_feed and feed[fi][1] <= 0:
+                    fi += 1
+                if fi >= n_feed:
+                    break
+                level = feed[fi]
+                price = level[0]
+                if limit is not None and (price > limit if buying else price < limit):
+                    break
+                take = min(left, level[1])
+                plan.append((None, level, price, take))
+                left -= take
+                fi += 1
+            return plan
+        prices = book.prices_from_best()
+        ui = 0
+        n_user = len(prices)
         while left > 0:
             while fi < n_feed and feed[fi][1] <= 0:
                 fi += 1
@@ -134,10 +162,10 @@ class SymbolBook:
                     break
                 for maker in book.levels[price].values():
                     if maker.account == account:
-                        plan.append(Take(maker, None, price, _NOTHING))
+                        plan.append((maker, None, price, _NOTHING))
                         continue
                     take = min(left, maker.quantity - maker.filled)
-                    plan.append(Take(maker, None, price, take))
+                    plan.append((maker, None, price, take))
                     left -= take
                     if not left:
                         break
@@ -149,7 +177,7 @@ class SymbolBook:
                     break
                 level = feed[fi]
                 take = min(left, level[1])
-                plan.append(Take(None, level, price, take))
+                plan.append((None, level, price, take))
                 left -= take
                 fi += 1
         return plan
