@@ -48,7 +48,7 @@ from orderdesk.venues.paper.outbox import Entry, Outbox
 from orderdesk.venues.paper.records import PaperOrder, Wallet
 from orderdesk.venues.paper.values import execution_report, venue_fill
 
-__all__ = ["EXACT", "HOUSE", "Account", "Engine", "exact"]
+__all__ = ["EXACT", "HOUSE", "VENUE_CONTEXT", "Account", "Engine", "exact"]
 
 HOUSE = "@house"
 """The account on the other side of every fill against the feed's depth."""
@@ -57,8 +57,8 @@ EXACT = Context(prec=80, traps=[Inexact, InvalidOperation, DivisionByZero, Overf
 """The venue's arithmetic: wide enough for the product of any two NUMERIC(38, 18) values, and
 any rounding is an error, never a silent change of money (fees round on purpose, alone)."""
 
-_VENUE = EXACT.copy()
-"""The context the venue's methods run in (:data:`EXACT`'s settings; never the caller's)."""
+VENUE_CONTEXT = EXACT.copy()
+"""The context the venue's methods run in: :data:`EXACT`'s settings, never the caller's."""
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -71,7 +71,7 @@ def exact(method: Callable[_P, _R]) -> Callable[_P, _R]:
     @functools.wraps(method)
     def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         saved = getcontext()
-        setcontext(_VENUE)
+        setcontext(VENUE_CONTEXT)
         try:
             return method(*args, **kwargs)
         finally:
@@ -222,7 +222,6 @@ class Engine:
 
     # -- market data and time --------------------------------------------------------------
 
-    @exact
     def on_quote(
         self,
         symbol: str,
@@ -230,6 +229,19 @@ class Engine:
         asks: Iterable[tuple[Decimal, Decimal]],
     ) -> None:
         """Replace the feed's depth of ``symbol`` (best first) and match what it crosses."""
+        saved = getcontext()
+        setcontext(VENUE_CONTEXT)
+        try:
+            self._on_quote(symbol, bids, asks)
+        finally:
+            setcontext(saved)
+
+    def _on_quote(
+        self,
+        symbol: str,
+        bids: Iterable[tuple[Decimal, Decimal]],
+        asks: Iterable[tuple[Decimal, Decimal]],
+    ) -> None:
         self._tick()
         book = self._books[symbol]
         book.feed_bids = [[p, q] for p, q in bids]
@@ -238,11 +250,19 @@ class Engine:
             for order, quantity in book.cross_quote():
                 self._maker_fill(order, quantity)
         self._trigger(book, book.best_feed(bid=False), book.best_feed(bid=True))
-        self._notify()
+        if self._listeners:
+            self._notify()
 
-    @exact
     def on_trade(self, symbol: str, price: Decimal, quantity: Decimal) -> None:
         """Record a market trade print and fill the resting orders it crosses."""
+        saved = getcontext()
+        setcontext(VENUE_CONTEXT)
+        try:
+            self._on_trade(symbol, price, quantity)
+        finally:
+            setcontext(saved)
+
+    def _on_trade(self, symbol: str, price: Decimal, quantity: Decimal) -> None:
         self._tick()
         book = self._books[symbol]
         book.last_price = price
@@ -251,7 +271,8 @@ class Engine:
                 self._maker_fill(order, filled)
         if book.buy_stops or book.sell_stops:
             self._trigger(book, price, price)
-        self._notify()
+        if self._listeners:
+            self._notify()
 
     @exact
     def advance(self) -> None:
@@ -261,12 +282,17 @@ class Engine:
 
     def _tick(self) -> datetime:
         now = self._now = self._clock.now()
+        if self._expiries and self._expiries[0][0] <= now:
+            self._expire(now)
+        return now
+
+    def _expire(self, now: datetime) -> None:
+        """Expire the GTD orders due by ``now``."""
         expiries = self._expiries
         while expiries and expiries[0][0] <= now:
             order = heapq.heappop(expiries)[2]
             if order.status not in TERMINAL_STATUSES:
                 self._close(order, _EXPIRED)
-        return now
 
     def _trigger(self, book: SymbolBook, high: Decimal | None, low: Decimal | None) -> None:
         for order in book.triggered_stops(high, low):
@@ -434,13 +460,21 @@ class Engine:
             filled,
             fill,
         )
-        entry = self._schedule(
-            acct,
-            order,
-            report,
-            self.latency.report_delay(self._rng) if self._latent else _NO_DELAY,
-        )
-        if acct.faults.fill_after_cancel:
+        faults = acct.faults
+        if self._latent or faults.reorder_reports or faults.duplicate_reports:
+            entry = self._schedule(
+                acct,
+                order,
+                report,
+                self.latency.report_delay(self._rng) if self._latent else _NO_DELAY,
+            )
+        else:
+            # :meth:`_schedule` without delays or faults: due now, or with the order's last.
+            if now < order.last_due:
+                now = order.last_due
+            order.last_due = now
+            entry = acct.outbox.push(now, report)
+        if faults.fill_after_cancel:
             acct.pending_fills.setdefault(order.venue_order_id, []).append(entry)
         if status is _FILLED:
             self._close(order, _FILLED)
@@ -448,8 +482,9 @@ class Engine:
     def _close(self, order: PaperOrder, status: OrderStatus) -> Entry | None:
         """Finish ``order``: out of the book, reservation released; report unless filled."""
         acct = order.owner
+        now = self._now
         order.status = status
-        order.closed_at = order.updated_at = self._now
+        order.closed_at = order.updated_at = now
         if order.resting:
             book = self._books[order.symbol]
             (book.bids if order.is_buy else book.asks).remove(order)
@@ -468,12 +503,28 @@ class Engine:
             if acct.pending_fills:
                 acct.pending_fills.pop(order.venue_order_id, None)
             return None
-        kind = _CANCELLED_REPORT if status is _CANCELLED else _EXPIRED_REPORT
-        report = self._report(acct, order, kind)
+        acct.seq = seq = acct.seq + 1
+        report = execution_report(
+            seq,
+            _CANCELLED_REPORT if status is _CANCELLED else _EXPIRED_REPORT,
+            now,
+            order.venue_order_id,
+            order.client_order_id,
+            order.symbol,
+            status,
+            order.filled,
+            None,
+        )
         if status is _EXPIRED and acct.pending_fills:
             acct.pending_fills.pop(order.venue_order_id, None)
-        delay = self.latency.report_delay(self._rng) if self._latent else _NO_DELAY
-        return self._schedule(acct, order, report, delay)
+        faults = acct.faults
+        if self._latent or faults.reorder_reports or faults.duplicate_reports:
+            delay = self.latency.report_delay(self._rng) if self._latent else _NO_DELAY
+            return self._schedule(acct, order, report, delay)
+        if now < order.last_due:
+            now = order.last_due
+        order.last_due = now
+        return acct.outbox.push(now, report)
 
     @exact
     def supply(self) -> dict[str, Decimal]:

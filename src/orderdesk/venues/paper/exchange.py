@@ -24,7 +24,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, getcontext, setcontext
 from enum import StrEnum
 
 from orderdesk.model import (
@@ -45,7 +45,7 @@ from orderdesk.model import (
     VenueOrder,
 )
 from orderdesk.ports import Clock
-from orderdesk.venues.paper.engine import HOUSE, Account, Engine, exact
+from orderdesk.venues.paper.engine import HOUSE, VENUE_CONTEXT, Account, Engine, exact
 from orderdesk.venues.paper.faults import Faults
 from orderdesk.venues.paper.fees import DEFAULT_FEES, FeeSchedule
 from orderdesk.venues.paper.ids import session_id_base
@@ -53,7 +53,7 @@ from orderdesk.venues.paper.latency import LatencyModel
 from orderdesk.venues.paper.matching import Step, SymbolBook
 from orderdesk.venues.paper.outbox import Entry
 from orderdesk.venues.paper.records import PaperOrder
-from orderdesk.venues.paper.values import cancel_result, submit_result
+from orderdesk.venues.paper.values import cancel_result, execution_report, submit_result
 
 __all__ = ["CLIENT_ORDER_ID", "HOUSE", "ClientIdScope", "PaperExchange"]
 
@@ -67,6 +67,7 @@ _TERMINAL = TERMINAL_STATUSES
 _BUY = Side.BUY
 _MARKET = OrderType.MARKET
 _ACK = ReportKind.ACK
+_OPEN = OrderStatus.OPEN
 _NO_DELAY = timedelta(0)
 
 
@@ -136,10 +137,19 @@ class PaperExchange(Engine):
 
     # -- order entry -----------------------------------------------------------------------
 
-    @exact
     def submit(self, account: str, request: SubmitRequest) -> SubmitResult:
         """Validate, accept and match ``request`` for ``account``; a refusal is a result."""
-        now = self._tick()
+        saved = getcontext()
+        setcontext(VENUE_CONTEXT)
+        try:
+            return self._submit(account, request)
+        finally:
+            setcontext(saved)
+
+    def _submit(self, account: str, request: SubmitRequest) -> SubmitResult:
+        now = self._now = self._clock.now()
+        if self._expiries and self._expiries[0][0] <= now:
+            self._expire(now)
         acct = self._accounts[account]
         book = self._books.get(request.symbol)
         if book is None:
@@ -156,7 +166,8 @@ class PaperExchange(Engine):
         else:
             assert request.price is not None
             need = request.quantity * request.price if buying else request.quantity
-        wallet = acct.wallet(market.quote_asset if buying else market.base_asset)
+        asset = market.quote_asset if buying else market.base_asset
+        wallet = acct.wallets.get(asset) or acct.wallet(asset)
         if wallet.free < need:
             return _rejected(request, now, RejectCode.INSUFFICIENT_BALANCE, "insufficient balance")
         self._order_seq = seq = self._order_seq + 1
@@ -171,12 +182,32 @@ class PaperExchange(Engine):
         fills = order.symbol_fills
         first_fill = len(fills)
         faults = acct.faults
-        ack = self._report(acct, order, _ACK)
+        acct.seq = report_seq = acct.seq + 1
+        ack = execution_report(
+            report_seq,
+            _ACK,
+            now,
+            venue_order_id,
+            request.client_order_id,
+            order.symbol,
+            _OPEN,
+            _ZERO,
+            None,
+        )
         latency = self.latency
-        ack_delay = _NO_DELAY if latency is self._quiet else latency.ack_delay(self._rng)
-        hold_ack = faults.fill_before_ack and acct.rng.random() < faults.fill_before_ack
-        if not hold_ack:
-            self._schedule(acct, order, ack, ack_delay)
+        if latency is self._quiet:
+            ack_delay = _NO_DELAY
+            hold_ack = faults.fill_before_ack and acct.rng.random() < faults.fill_before_ack
+            if not hold_ack:
+                if faults.reorder_reports or faults.duplicate_reports:
+                    self._schedule(acct, order, ack, ack_delay)
+                else:
+                    acct.outbox.push(now, ack)  # the first report of the order: due now
+        else:
+            ack_delay = latency.ack_delay(self._rng)
+            hold_ack = faults.fill_before_ack and acct.rng.random() < faults.fill_before_ack
+            if not hold_ack:
+                self._schedule(acct, order, ack, ack_delay)
         if order.expire_at is not None:
             heapq.heappush(self._expiries, (order.expire_at, self._order_seq, order))
         if order.triggered or book.would_trigger(order):
@@ -223,7 +254,6 @@ class PaperExchange(Engine):
             return code, f"filter failure: {code.value}"
         return None
 
-    @exact
     def cancel(
         self,
         account: str,
@@ -233,6 +263,16 @@ class PaperExchange(Engine):
         venue_order_id: str | None = None,
     ) -> CancelResult:
         """Cancel an order of ``account``: CANCELLED, TOO_LATE (finished) or NOT_FOUND."""
+        saved = getcontext()
+        setcontext(VENUE_CONTEXT)
+        try:
+            return self._cancel(account, symbol, client_order_id, venue_order_id)
+        finally:
+            setcontext(saved)
+
+    def _cancel(
+        self, account: str, symbol: str, client_order_id: str | None, venue_order_id: str | None
+    ) -> CancelResult:
         now = self._tick()
         acct = self._accounts[account]
         order = self._find(account, symbol, client_order_id, venue_order_id)

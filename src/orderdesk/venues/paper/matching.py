@@ -96,9 +96,19 @@ class SymbolBook:
 
     def reference_price(self, *, buying: bool) -> Decimal | None:
         """Return the price a market order would start at (for the min-notional check)."""
-        book = self.asks if buying else self.bids
-        user = book.best()
-        feed = self.best_feed(bid=not buying)
+        if buying:
+            prices = self.asks.prices
+            user = prices[0] if prices else None
+            levels = self.feed_asks
+        else:
+            prices = self.bids.prices
+            user = prices[-1] if prices else None
+            levels = self.feed_bids
+        feed = None
+        for price, quantity in levels:
+            if quantity > 0:
+                feed = price
+                break
         if user is None:
             return feed if feed is not None else self.last_price
         if feed is None:
@@ -138,18 +148,19 @@ class SymbolBook:
                 price = level[0]
                 if limit is not None and (price > limit if buying else price < limit):
                     break
-                take = min(left, level[1])
+                depth = level[1]
+                take = depth if depth < left else left  # min(left, depth)
                 plan.append((None, level, price, take))
                 left -= take
                 fi += 1
             return plan
-        prices = book.prices_from_best()
+        prices = book.prices  # ascending: a buy walks it from the start, a sell from the end
         ui = 0
         n_user = len(prices)
         while left > 0:
             while fi < n_feed and feed[fi][1] <= 0:
                 fi += 1
-            user_price = prices[ui] if ui < n_user else None
+            user_price = (prices[ui] if buying else prices[~ui]) if ui < n_user else None
             feed_price = feed[fi][0] if fi < n_feed else None
             if user_price is None and feed_price is None:
                 break
