@@ -146,8 +146,16 @@ class PaperConnector:
         if not quiet:
             self._admit("cancel", order_entry=True)
         exchange = self._exchange
-        order = exchange.find(
-            self._account, symbol, client_order_id=client_order_id, venue_order_id=venue_order_id
+        # Without a visibility lag every order the venue knows is visible: no look-up first.
+        order = (
+            exchange.find(
+                self._account,
+                symbol,
+                client_order_id=client_order_id,
+                venue_order_id=venue_order_id,
+            )
+            if self._state.faults.not_found_lag
+            else None
         )
         if order is not None and not self._visible(order):
             result = CancelResult(
