@@ -249,7 +249,18 @@ class Engine:
         if book.bids.prices or book.asks.prices:
             for order, quantity in book.cross_quote():
                 self._maker_fill(order, quantity)
-        self._trigger(book, book.best_feed(bid=False), book.best_feed(bid=True))
+        # The best ask and bid left (as best_feed finds them), for the stops.
+        high = low = None
+        for price, quantity in book.feed_asks:
+            if quantity > 0:
+                high = price
+                break
+        for price, quantity in book.feed_bids:
+            if quantity > 0:
+                low = price
+                break
+        if book.buy_stops or book.sell_stops:
+            self._trigger(book, high, low)
         if self._listeners:
             self._notify()
 

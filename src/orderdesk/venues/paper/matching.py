@@ -205,6 +205,9 @@ class SymbolBook:
             if not book.prices or not feed:
                 continue
             buying = book.is_bid
+            best, first = (book.prices[-1] if buying else book.prices[0]), feed[0][0]
+            if first > best if buying else first < best:
+                continue  # the usual quote: it reaches no resting order
             fi = 0
             for price in book.prices_from_best():
                 if fi >= len(feed) or (feed[fi][0] > price if buying else feed[fi][0] < price):
