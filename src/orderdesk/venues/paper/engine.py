@@ -391,7 +391,7 @@ class Engine:
             self._house_wallets[market.symbol] = found
         return found
 
-    def _fill(
+    def _fill(  # noqa: PLR0917 - the matching loop's hot call
         self,
         order: PaperOrder,
         quantity: Decimal,
@@ -402,7 +402,6 @@ class Engine:
     ) -> None:
         """Settle ``quantity`` of ``order`` at ``price`` (``notional`` is their product)."""
         acct = order.owner
-        fees = self.fees
         if order.is_buy:
             # A limit buy locked quantity x limit price; the price paid may be better.
             limit = order.price
@@ -411,31 +410,13 @@ class Engine:
             quote.locked -= locked
             quote.free += locked - notional
             order.reserved -= locked
-            if type(fees) is FeeSchedule:
-                rates = acct.rates
-                rate = rates.maker if liquidity is _MAKER else rates.taker
-                fee = (
-                    _fee_times(quantity, rate).quantize(fees.scale, context=FEE_CONTEXT)
-                    if rate
-                    else _ZERO.quantize(fees.scale, context=FEE_CONTEXT)
-                )
-            else:
-                fee = fees.fee(acct.rates, liquidity, quantity)
+            fee = self._fee(acct, liquidity, quantity)
             order.base_wallet.free += quantity - fee
             fee_asset = order.base_asset
         else:
             order.base_wallet.locked -= quantity
             order.reserved -= quantity
-            if type(fees) is FeeSchedule:
-                rates = acct.rates
-                rate = rates.maker if liquidity is _MAKER else rates.taker
-                fee = (
-                    _fee_times(notional, rate).quantize(fees.scale, context=FEE_CONTEXT)
-                    if rate
-                    else _ZERO.quantize(fees.scale, context=FEE_CONTEXT)
-                )
-            else:
-                fee = fees.fee(acct.rates, liquidity, notional)
+            fee = self._fee(acct, liquidity, notional)
             order.quote_wallet.free += notional - fee
             fee_asset = order.quote_asset
         collected = self._fees_collected
@@ -481,14 +462,24 @@ class Engine:
             )
         else:
             # :meth:`_schedule` without delays or faults: due now, or with the order's last.
-            if now < order.last_due:
-                now = order.last_due
-            order.last_due = now
+            order.last_due = now = max(now, order.last_due)
             entry = acct.outbox.push(now, report)
         if faults.fill_after_cancel:
             acct.pending_fills.setdefault(order.venue_order_id, []).append(entry)
         if status is _FILLED:
             self._close(order, _FILLED)
+
+    def _fee(self, acct: Account, liquidity: Liquidity, received: Decimal) -> Decimal:
+        """Return :meth:`FeeSchedule.fee` of ``received`` for ``acct`` (computed here for the
+        schedule's own class: the method call costs more than the arithmetic)."""
+        fees = self.fees
+        if type(fees) is not FeeSchedule:
+            return fees.fee(acct.rates, liquidity, received)
+        rates = acct.rates
+        rate = rates.maker if liquidity is _MAKER else rates.taker
+        if not rate:
+            return _ZERO.quantize(fees.scale, context=FEE_CONTEXT)
+        return _fee_times(received, rate).quantize(fees.scale, context=FEE_CONTEXT)
 
     def _close(self, order: PaperOrder, status: OrderStatus) -> Entry | None:
         """Finish ``order``: out of the book, reservation released; report unless filled."""
@@ -532,9 +523,7 @@ class Engine:
         if self._latent or faults.reorder_reports or faults.duplicate_reports:
             delay = self.latency.report_delay(self._rng) if self._latent else _NO_DELAY
             return self._schedule(acct, order, report, delay)
-        if now < order.last_due:
-            now = order.last_due
-        order.last_due = now
+        order.last_due = now = max(now, order.last_due)
         return acct.outbox.push(now, report)
 
     @exact
@@ -579,9 +568,7 @@ class Engine:
             window = faults.reorder_window // _MICROSECOND
             due += _MICROSECOND * (1 + acct.rng.randrange(max(window, 1)))
         else:
-            last = order.last_due
-            if due < last:
-                due = last  # jitter never reorders one order's reports
+            due = max(due, order.last_due)  # jitter never reorders one order's reports
             order.last_due = due
         entry = acct.outbox.push(due, report)
         if faults.duplicate_reports and acct.rng.random() < faults.duplicate_reports:

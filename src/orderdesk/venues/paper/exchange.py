@@ -181,33 +181,7 @@ class PaperExchange(Engine):
         acct.open[venue_order_id] = order
         fills = order.symbol_fills
         first_fill = len(fills)
-        faults = acct.faults
-        acct.seq = report_seq = acct.seq + 1
-        ack = execution_report(
-            report_seq,
-            _ACK,
-            now,
-            venue_order_id,
-            request.client_order_id,
-            order.symbol,
-            _OPEN,
-            _ZERO,
-            None,
-        )
-        latency = self.latency
-        if latency is self._quiet:
-            ack_delay = _NO_DELAY
-            hold_ack = faults.fill_before_ack and acct.rng.random() < faults.fill_before_ack
-            if not hold_ack:
-                if faults.reorder_reports or faults.duplicate_reports:
-                    self._schedule(acct, order, ack, ack_delay)
-                else:
-                    acct.outbox.push(now, ack)  # the first report of the order: due now
-        else:
-            ack_delay = latency.ack_delay(self._rng)
-            hold_ack = faults.fill_before_ack and acct.rng.random() < faults.fill_before_ack
-            if not hold_ack:
-                self._schedule(acct, order, ack, ack_delay)
+        ack, ack_delay, hold_ack = self._acknowledge(acct, order, now)
         if order.expire_at is not None:
             heapq.heappush(self._expiries, (order.expire_at, self._order_seq, order))
         if order.triggered or book.would_trigger(order):
@@ -226,6 +200,39 @@ class PaperExchange(Engine):
         return submit_result(
             request.client_order_id, order.status, now, venue_order_id, None, "", made
         )
+
+    def _acknowledge(
+        self, acct: Account, order: PaperOrder, now: datetime
+    ) -> tuple[ExecutionReport, timedelta, bool]:
+        """Queue the ACK of a new order, unless the account holds ACKs back behind fills;
+        return the ACK, its delay and whether it was held back."""
+        acct.seq = seq = acct.seq + 1
+        ack = execution_report(
+            seq,
+            _ACK,
+            now,
+            order.venue_order_id,
+            order.client_order_id,
+            order.symbol,
+            _OPEN,
+            _ZERO,
+            None,
+        )
+        faults = acct.faults
+        latency = self.latency
+        if latency is self._quiet:
+            hold = faults.fill_before_ack and acct.rng.random() < faults.fill_before_ack
+            if not hold:
+                if faults.reorder_reports or faults.duplicate_reports:
+                    self._schedule(acct, order, ack, _NO_DELAY)
+                else:
+                    acct.outbox.push(now, ack)  # the first report of the order: due now
+            return ack, _NO_DELAY, bool(hold)
+        delay = latency.ack_delay(self._rng)
+        hold = faults.fill_before_ack and acct.rng.random() < faults.fill_before_ack
+        if not hold:
+            self._schedule(acct, order, ack, delay)
+        return ack, delay, bool(hold)
 
     def _validate(
         self, acct: Account, book: SymbolBook, request: SubmitRequest, now: datetime

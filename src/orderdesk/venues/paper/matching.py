@@ -57,6 +57,31 @@ class Take:
     quantity: Decimal
 
 
+def _walk_feed(
+    feed: list[DepthLevel], buying: bool, quantity: Decimal, limit: Decimal | None
+) -> list[Step]:
+    """:meth:`SymbolBook.plan` when no order rests on the side taken: the feed's depth alone."""
+    plan: list[Step] = []
+    left = quantity
+    fi = 0
+    n_feed = len(feed)
+    while left > 0:
+        while fi < n_feed and feed[fi][1] <= 0:
+            fi += 1
+        if fi >= n_feed:
+            break
+        level = feed[fi]
+        price = level[0]
+        if limit is not None and (price > limit if buying else price < limit):
+            break
+        depth = level[1]
+        take = depth if depth < left else left  # min(left, depth)
+        plan.append((None, level, price, take))
+        left -= take
+        fi += 1
+    return plan
+
+
 class SymbolBook:
     """Everything one symbol's matching needs."""
 
@@ -133,27 +158,12 @@ class SymbolBook:
         """:meth:`plan_take`'s walk as ``(maker, level, price, quantity)`` tuples."""
         book = self.asks if buying else self.bids
         feed = self.feed_asks if buying else self.feed_bids
+        if not book.prices:
+            return _walk_feed(feed, buying, quantity, limit)
         plan: list[Step] = []
         left = quantity
         fi = 0
         n_feed = len(feed)
-        if not book.prices:
-            # Only the feed's depth: walk it alone.
-            while left > 0:
-                while fi < n_feed and feed[fi][1] <= 0:
-                    fi += 1
-                if fi >= n_feed:
-                    break
-                level = feed[fi]
-                price = level[0]
-                if limit is not None and (price > limit if buying else price < limit):
-                    break
-                depth = level[1]
-                take = depth if depth < left else left  # min(left, depth)
-                plan.append((None, level, price, take))
-                left -= take
-                fi += 1
-            return plan
         prices = book.prices  # ascending: a buy walks it from the start, a sell from the end
         ui = 0
         n_user = len(prices)

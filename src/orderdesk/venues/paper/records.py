@@ -14,7 +14,6 @@ from orderdesk.model import (
     Side,
     SubmitRequest,
     TimeInForce,
-    VenueFill,
     VenueOrder,
 )
 

@@ -96,7 +96,7 @@ for _value, _twin in (
         raise TypeError(f"{_value.__name__}'s fields changed: update its builder in {__name__}")
 
 
-def execution_report(
+def execution_report(  # noqa: PLR0917 - the fields, in the dataclass's order
     seq: int,
     kind: ReportKind,
     at: datetime,
@@ -124,7 +124,7 @@ def execution_report(
     return report  # type: ignore[return-value]
 
 
-def venue_fill(
+def venue_fill(  # noqa: PLR0917 - the fields, in the dataclass's order
     trade_id: str,
     venue_order_id: str,
     client_order_id: str,
@@ -154,7 +154,7 @@ def venue_fill(
     return fill  # type: ignore[return-value]
 
 
-def submit_result(
+def submit_result(  # noqa: PLR0917 - the fields, in the dataclass's order
     client_order_id: str,
     status: OrderStatus,
     at: datetime,
