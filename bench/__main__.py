@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ["bench.model", "bench.venue", "bench.stats", "bench.peers"]
+SUITES = ["bench.model", "bench.venue", "bench.stats", "bench.paper_run", "bench.peers"]
 
 
 def main(argv: list[str] | None = None) -> None:

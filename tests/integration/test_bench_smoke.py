@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ from bench import (
     broker,
     hotpath,
     model,
+    paper_run,
+    paper_run_inputs,
     peer_stream,
     peers,
     peers_floors,
@@ -17,6 +20,10 @@ from bench import (
     venue,
 )
 from bench.ledger_lifecycle import bench_group, make_lifecycles
+
+from orderdesk.app import DEFAULT_MARKETS
+from orderdesk.paper_run import read_orders
+from orderdesk.venues.paper import Quote, read_csv
 
 
 def test_the_model_benchmark_runs() -> None:
@@ -127,3 +134,45 @@ def test_the_peers_benchmark_runs_orderdesk_and_the_floors(
 def test_the_peers_fill_the_whole_stream(system: str, workload: str) -> None:
     result = peers.run_job(peers.peer_job(system, workload, 30), seed=1, budget=600.0)
     assert (result["orders"], result["filled"], result["denied"]) == (30, 30, 0)
+
+
+def test_the_paper_run_inputs_are_what_orderdesk_paper_run_reads(tmp_path: Path) -> None:
+    inputs = paper_run_inputs.write_inputs(tmp_path, quotes=300, orders=40, seed=2)
+    events = list(read_csv(inputs.quotes_csv, markets={m.symbol: m for m in DEFAULT_MARKETS}))
+    orders = read_orders(inputs.orders_csv)
+    assert (inputs.quotes, inputs.orders) == (300, 40)
+    assert inputs.market_orders + inputs.limit_orders == 40
+    assert len(events) == 300
+    assert all(type(e) is Quote and e.asks[0][0] - e.bids[0][0] == Decimal("0.02") for e in events)
+    assert len(orders) == 40
+    assert [o.order.created_at for o in orders] == sorted(o.order.created_at for o in orders)
+    assert sum(o.cancel_at is not None for o in orders) == inputs.cancels
+    assert {o.order.quantity for o in orders} == {Decimal(paper_run_inputs.QUANTITY)}
+    again = tmp_path / "again"
+    again.mkdir()
+    twin = paper_run_inputs.write_inputs(again, quotes=300, orders=40, seed=2)
+    assert twin.quotes_csv.read_bytes() == inputs.quotes_csv.read_bytes()
+    assert twin.orders_csv.read_bytes() == inputs.orders_csv.read_bytes()
+
+
+def test_the_paper_run_benchmark_runs_orderdesk_on_both_ledgers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    paper_run.main(["--quick", "--no-peers", "--stores", "memory,normal", "--phases"])
+    out = capsys.readouterr().out
+    assert "orderdesk paper run, memory ledger" in out
+    assert f"{paper_run.QUICK[1]:,} sent" in out
+    assert "ledger: " in out  # the SQLite ledger's statuses, counted
+    assert "replay: venue, broker, ledger" in out
+
+
+@pytest.mark.skipif(
+    not peers.peers_env_ready(), reason="bench/.venv-peers not built (python -m bench.peers)"
+)
+def test_the_paper_run_benchmark_runs_backtrader_on_the_same_files(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    paper_run.main(["--quick"])
+    out = capsys.readouterr().out
+    assert "backtrader Cerebro: read the files" in out  # it submitted every order, or raised
+    assert "vs backtrader" in out

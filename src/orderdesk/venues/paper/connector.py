@@ -28,6 +28,7 @@ from orderdesk.model import (
 )
 from orderdesk.venues.paper.engine import Account
 from orderdesk.venues.paper.exchange import PaperExchange
+from orderdesk.venues.paper.faults import Faults, RateGate
 from orderdesk.venues.paper.records import PaperOrder
 
 __all__ = ["PaperConnector"]
@@ -36,12 +37,14 @@ __all__ = ["PaperConnector"]
 class PaperConnector:
     """The ``Connector`` of ``account`` at ``exchange``."""
 
-    __slots__ = ("_account", "_exchange", "_state")
+    __slots__ = ("_account", "_exchange", "_quiet", "_state")
 
     def __init__(self, exchange: PaperExchange, account: str) -> None:
         self._exchange = exchange
         self._account = account
         self._state: Account = exchange.account(account)
+        # The account's faults and rate gate when last seen to have no wire fault at all.
+        self._quiet: tuple[Faults, RateGate] | None = None
 
     def __repr__(self) -> str:
         return f"PaperConnector(venue={self._exchange.name!r}, account={self._account!r})"
@@ -57,6 +60,27 @@ class PaperConnector:
         return self._account
 
     # -- the wire --------------------------------------------------------------------------
+
+    def _wire_is_quiet(self) -> bool:
+        """Whether no wire fault, outage or rate limit can touch a request now (the account's
+        faults may be replaced at any time: checked against the objects in place)."""
+        state = self._state
+        faults, gate = state.faults, state.gate
+        quiet = self._quiet
+        if quiet is not None and quiet[0] is faults and quiet[1] is gate:
+            return True
+        if (
+            faults.outages
+            or gate.limited
+            or faults.refuse_connection
+            or faults.drop_request
+            or faults.drop_reply
+            or faults.server_error
+            or faults.timeout
+        ):
+            return False
+        self._quiet = (faults, gate)
+        return True
 
     def _admit(self, operation: str, *, order_entry: bool) -> None:
         """Pass the rate gate, and for order entry the faults before the venue."""
@@ -103,6 +127,8 @@ class PaperConnector:
 
     async def submit(self, request: SubmitRequest) -> SubmitResult:
         """Place ``request``; a rejection is returned, a transport failure raised."""
+        if self._wire_is_quiet():
+            return self._exchange.submit(self._account, request)
         self._admit("submit", order_entry=True)
         result = self._exchange.submit(self._account, request)
         self._reply("submit")
@@ -116,10 +142,20 @@ class PaperConnector:
         venue_order_id: str | None = None,
     ) -> CancelResult:
         """Cancel an order named by either id."""
-        self._admit("cancel", order_entry=True)
+        quiet = self._wire_is_quiet()
+        if not quiet:
+            self._admit("cancel", order_entry=True)
         exchange = self._exchange
-        order = exchange.find(
-            self._account, symbol, client_order_id=client_order_id, venue_order_id=venue_order_id
+        # Without a visibility lag every order the venue knows is visible: no look-up first.
+        order = (
+            exchange.find(
+                self._account,
+                symbol,
+                client_order_id=client_order_id,
+                venue_order_id=venue_order_id,
+            )
+            if self._state.faults.not_found_lag
+            else None
         )
         if order is not None and not self._visible(order):
             result = CancelResult(
@@ -135,7 +171,8 @@ class PaperConnector:
                 client_order_id=client_order_id,
                 venue_order_id=venue_order_id,
             )
-        self._reply("cancel")
+        if not quiet:
+            self._reply("cancel")
         return result
 
     async def query(

@@ -23,11 +23,12 @@ import heapq
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from datetime import datetime
-from decimal import Decimal
+from datetime import datetime, timedelta
+from decimal import Decimal, getcontext, setcontext
 from enum import StrEnum
 
 from orderdesk.model import (
+    TERMINAL_STATUSES,
     Balance,
     CancelOutcome,
     CancelResult,
@@ -44,22 +45,30 @@ from orderdesk.model import (
     VenueOrder,
 )
 from orderdesk.ports import Clock
-from orderdesk.venues.paper.engine import HOUSE, Account, Engine, exact
+from orderdesk.venues.paper.engine import HOUSE, VENUE_CONTEXT, Account, Engine, exact
 from orderdesk.venues.paper.faults import Faults
 from orderdesk.venues.paper.fees import DEFAULT_FEES, FeeSchedule
 from orderdesk.venues.paper.ids import session_id_base
 from orderdesk.venues.paper.latency import LatencyModel
-from orderdesk.venues.paper.matching import SymbolBook, Take
+from orderdesk.venues.paper.matching import Step, SymbolBook
 from orderdesk.venues.paper.outbox import Entry
 from orderdesk.venues.paper.records import PaperOrder
+from orderdesk.venues.paper.values import cancel_result, execution_report, submit_result
 
 __all__ = ["CLIENT_ORDER_ID", "HOUSE", "ClientIdScope", "PaperExchange"]
 
 CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9._:/-]{1,36}")
 """Binance's client order id: 1-36 ASCII letters, digits and ``._:/-``."""
 
+_client_order_id = CLIENT_ORDER_ID.fullmatch
 _ZERO = Decimal(0)
-_CANCELLED = OrderStatus.CANCELLED
+_CANCELLED, _REJECTED = OrderStatus.CANCELLED, OrderStatus.REJECTED
+_TERMINAL = TERMINAL_STATUSES
+_BUY = Side.BUY
+_MARKET = OrderType.MARKET
+_ACK = ReportKind.ACK
+_OPEN = OrderStatus.OPEN
+_NO_DELAY = timedelta(0)
 
 
 class ClientIdScope(StrEnum):
@@ -128,47 +137,51 @@ class PaperExchange(Engine):
 
     # -- order entry -----------------------------------------------------------------------
 
-    @exact
     def submit(self, account: str, request: SubmitRequest) -> SubmitResult:
         """Validate, accept and match ``request`` for ``account``; a refusal is a result."""
-        now = self._tick()
+        saved = getcontext()
+        setcontext(VENUE_CONTEXT)
+        try:
+            return self._submit(account, request)
+        finally:
+            setcontext(saved)
+
+    def _submit(self, account: str, request: SubmitRequest) -> SubmitResult:
+        now = self._now = self._clock.now()
+        if self._expiries and self._expiries[0][0] <= now:
+            self._expire(now)
         acct = self._accounts[account]
         book = self._books.get(request.symbol)
         if book is None:
             return _rejected(request, now, RejectCode.UNKNOWN_SYMBOL, "unknown symbol")
-        code, text = self._validate(acct, book, request, now)
-        if code is not None:
-            return _rejected(request, now, code, text)
+        refused = self._validate(acct, book, request, now)
+        if refused is not None:
+            return _rejected(request, now, *refused)
         market = book.market
-        buying = request.side is Side.BUY
-        plan: list[Take] | None = None
-        if request.order_type is OrderType.MARKET:
-            plan = book.plan_take(
-                buying=buying, quantity=request.quantity, limit=None, account=account
-            )
-            need = sum((t.price * t.quantity for t in plan), _ZERO) if buying else request.quantity
+        buying = request.side is _BUY
+        plan: list[Step] | None = None
+        if request.order_type is _MARKET:
+            plan = book.plan(buying, request.quantity, None, account)
+            need = sum([step[2] * step[3] for step in plan], _ZERO) if buying else request.quantity
         else:
             assert request.price is not None
             need = request.quantity * request.price if buying else request.quantity
-        wallet = acct.wallet(market.quote_asset if buying else market.base_asset)
+        asset = market.quote_asset if buying else market.base_asset
+        wallet = acct.wallets.get(asset) or acct.wallet(asset)
         if wallet.free < need:
             return _rejected(request, now, RejectCode.INSUFFICIENT_BALANCE, "insufficient balance")
-        self._order_seq += 1
-        order = PaperOrder(str(self._order_seq), acct, market, request, now)
+        self._order_seq = seq = self._order_seq + 1
+        venue_order_id = str(seq)
+        order = PaperOrder(venue_order_id, acct, market, request, now)
         wallet.free -= need
         wallet.locked += need
         order.reserved = need
-        self._orders[order.venue_order_id] = order
+        self._orders[venue_order_id] = order
         self._by_client[account, request.client_order_id] = order
-        acct.open[order.venue_order_id] = order
+        acct.open[venue_order_id] = order
         fills = order.symbol_fills
         first_fill = len(fills)
-        faults = acct.faults
-        ack = self._report(acct, order, ReportKind.ACK)
-        ack_delay = self.latency.ack_delay(self._rng)
-        hold_ack = faults.fill_before_ack and acct.rng.random() < faults.fill_before_ack
-        if not hold_ack:
-            self._schedule(acct, order, ack, ack_delay)
+        ack, ack_delay, hold_ack = self._acknowledge(acct, order, now)
         if order.expire_at is not None:
             heapq.heappush(self._expiries, (order.expire_at, self._order_seq, order))
         if order.triggered or book.would_trigger(order):
@@ -179,29 +192,60 @@ class PaperExchange(Engine):
         if hold_ack:
             # The ACK goes out after whatever this submit produced: "fill before ack".
             acct.outbox.push(max(order.last_due, now + ack_delay), ack)
-        self._notify()
+        if self._listeners:
+            self._notify()
         made: tuple[VenueFill, ...] = ()
         if len(fills) > first_fill:
-            mine = order.venue_order_id
-            made = tuple(f for f in fills[first_fill:] if f.venue_order_id == mine)
-        return SubmitResult(
-            client_order_id=request.client_order_id,
-            status=order.status,
-            at=now,
-            venue_order_id=order.venue_order_id,
-            fills=made,
+            made = tuple([f for f in fills[first_fill:] if f.venue_order_id == venue_order_id])
+        return submit_result(
+            request.client_order_id, order.status, now, venue_order_id, None, "", made
         )
+
+    def _acknowledge(
+        self, acct: Account, order: PaperOrder, now: datetime
+    ) -> tuple[ExecutionReport, timedelta, bool]:
+        """Queue the ACK of a new order, unless the account holds ACKs back behind fills;
+        return the ACK, its delay and whether it was held back."""
+        acct.seq = seq = acct.seq + 1
+        ack = execution_report(
+            seq,
+            _ACK,
+            now,
+            order.venue_order_id,
+            order.client_order_id,
+            order.symbol,
+            _OPEN,
+            _ZERO,
+            None,
+        )
+        faults = acct.faults
+        latency = self.latency
+        if latency is self._quiet:
+            hold = faults.fill_before_ack and acct.rng.random() < faults.fill_before_ack
+            if not hold:
+                if faults.reorder_reports or faults.duplicate_reports:
+                    self._schedule(acct, order, ack, _NO_DELAY)
+                else:
+                    acct.outbox.push(now, ack)  # the first report of the order: due now
+            return ack, _NO_DELAY, bool(hold)
+        delay = latency.ack_delay(self._rng)
+        hold = faults.fill_before_ack and acct.rng.random() < faults.fill_before_ack
+        if not hold:
+            self._schedule(acct, order, ack, delay)
+        return ack, delay, bool(hold)
 
     def _validate(
         self, acct: Account, book: SymbolBook, request: SubmitRequest, now: datetime
-    ) -> tuple[RejectCode | None, str]:
-        if CLIENT_ORDER_ID.fullmatch(request.client_order_id) is None:
+    ) -> tuple[RejectCode, str] | None:
+        if _client_order_id(request.client_order_id) is None:
             return (
                 RejectCode.INVALID_CLIENT_ORDER_ID,
                 "client order id is not [A-Za-z0-9._:/-]{1,36}",
             )
         known = self._by_client.get((acct.name, request.client_order_id))
-        if known is not None and (self.client_id_scope is ClientIdScope.FOREVER or known.is_open):
+        if known is not None and (
+            self.client_id_scope is ClientIdScope.FOREVER or known.status not in _TERMINAL
+        ):
             return RejectCode.DUPLICATE_CLIENT_ORDER_ID, "duplicate client order id"
         if request.expire_at is not None and request.expire_at <= now:
             return RejectCode.INVALID_ORDER, "expire_at has already passed"
@@ -209,15 +253,14 @@ class PaperExchange(Engine):
         if request.stop_price is not None and request.stop_price % market.tick_size:
             return RejectCode.PRICE_NOT_ON_TICK, "stop price is not a multiple of the tick size"
         code = market.violation(request.quantity, request.price)
-        if code is None and request.order_type is OrderType.MARKET:
-            reference = book.reference_price(buying=request.side is Side.BUY)
+        if code is None and request.order_type is _MARKET:
+            reference = book.reference_price(buying=request.side is _BUY)
             if reference is not None and request.quantity * reference < market.min_notional:
                 code = RejectCode.BELOW_MIN_NOTIONAL
         if code is not None:
             return code, f"filter failure: {code.value}"
-        return None, ""
+        return None
 
-    @exact
     def cancel(
         self,
         account: str,
@@ -227,24 +270,36 @@ class PaperExchange(Engine):
         venue_order_id: str | None = None,
     ) -> CancelResult:
         """Cancel an order of ``account``: CANCELLED, TOO_LATE (finished) or NOT_FOUND."""
+        saved = getcontext()
+        setcontext(VENUE_CONTEXT)
+        try:
+            return self._cancel(account, symbol, client_order_id, venue_order_id)
+        finally:
+            setcontext(saved)
+
+    def _cancel(
+        self, account: str, symbol: str, client_order_id: str | None, venue_order_id: str | None
+    ) -> CancelResult:
         now = self._tick()
         acct = self._accounts[account]
         order = self._find(account, symbol, client_order_id, venue_order_id)
         if order is None:
-            return CancelResult(
-                CancelOutcome.NOT_FOUND,
-                now,
-                venue_order_id=venue_order_id,
-                client_order_id=client_order_id,
+            return cancel_result(
+                CancelOutcome.NOT_FOUND, now, venue_order_id, client_order_id, None
             )
         faults = acct.faults
-        if order.is_open and faults.cancel_too_late and acct.rng.random() < faults.cancel_too_late:
+        if (
+            faults.cancel_too_late
+            and order.status not in _TERMINAL
+            and acct.rng.random() < faults.cancel_too_late
+        ):
             # The fill wins the race: the rest of the order executes at its limit price.
             order.triggered = True
             self._maker_fill(order, order.quantity - order.filled)
-        if not order.is_open:
-            self._notify()
-            return CancelResult(
+        if order.status in _TERMINAL:
+            if self._listeners:
+                self._notify()
+            return cancel_result(
                 CancelOutcome.TOO_LATE,
                 now,
                 order.venue_order_id,
@@ -254,9 +309,11 @@ class PaperExchange(Engine):
         entry = self._close(order, _CANCELLED)
         if faults.fill_after_cancel and acct.rng.random() < faults.fill_after_cancel:
             self._fills_after(acct, order, entry)
-        acct.pending_fills.pop(order.venue_order_id, None)
-        self._notify()
-        return CancelResult(
+        if acct.pending_fills:
+            acct.pending_fills.pop(order.venue_order_id, None)
+        if self._listeners:
+            self._notify()
+        return cancel_result(
             CancelOutcome.CANCELLED, now, order.venue_order_id, order.client_order_id, _CANCELLED
         )
 
@@ -358,13 +415,7 @@ class PaperExchange(Engine):
 
 
 def _rejected(request: SubmitRequest, at: datetime, code: RejectCode, text: str) -> SubmitResult:
-    return SubmitResult(
-        client_order_id=request.client_order_id,
-        status=OrderStatus.REJECTED,
-        at=at,
-        reject_code=code,
-        reason=text,
-    )
+    return submit_result(request.client_order_id, _REJECTED, at, None, code, text, ())
 
 
 def _closed_at(order: PaperOrder) -> datetime:

@@ -117,6 +117,11 @@ class RateGate:
         self._banned_until: datetime | None = None
         self._violations = 0
 
+    @property
+    def limited(self) -> bool:
+        """Whether this gate limits requests at all (it has a rate limit)."""
+        return self._faults.rate_limit is not None
+
     def admit(self, venue: str, operation: str, now: datetime) -> None:
         """Count one request at ``now``; raise ``RateLimited`` or ``Banned`` to refuse it."""
         faults = self._faults

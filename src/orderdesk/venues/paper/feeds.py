@@ -22,8 +22,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import random
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
@@ -106,7 +106,51 @@ _BARS = ["time", "symbol", "open", "high", "low", "close", "volume"]
 def _time(text: str) -> datetime:
     if text.isascii() and text.isdigit():
         return datetime.fromtimestamp(int(text) / 1000, UTC)
-    return require_utc(datetime.fromisoformat(text))
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is UTC else require_utc(value)
+
+
+_KNOWN_TEXTS = 100_000
+"""How many distinct decimal texts one read remembers parsed (prices and sizes repeat)."""
+
+
+def _decimals() -> Callable[[str], Decimal]:
+    """Return :func:`parse_positive` for text, remembering the texts it parsed."""
+    known: dict[str, Decimal] = {}
+
+    def parse(text: str) -> Decimal:
+        value = known.get(text)
+        if value is None:
+            value = parse_positive(text)
+            if len(known) < _KNOWN_TEXTS:
+                known[text] = value
+        return value
+
+    return parse
+
+
+class _QuoteParts:
+    __slots__ = Quote.__slots__
+    at: datetime
+    symbol: str
+    bids: tuple[Level, ...]
+    asks: tuple[Level, ...]
+
+
+if tuple(f.name for f in fields(Quote)) != _QuoteParts.__slots__:
+    raise TypeError("Quote's fields changed: update _QuoteParts")
+
+
+def _quote(at: datetime, symbol: str, bids: tuple[Level, ...], asks: tuple[Level, ...]) -> Quote:
+    """Return ``Quote(at, symbol, bids, asks)``, built as the venue builds its reports (see
+    :mod:`orderdesk.venues.paper.values`): a CSV of quotes makes millions of them."""
+    quote = object.__new__(_QuoteParts)
+    quote.at = at
+    quote.symbol = symbol
+    quote.bids = bids
+    quote.asks = asks
+    object.__setattr__(quote, "__class__", Quote)
+    return quote  # type: ignore[return-value]
 
 
 def read_csv(
@@ -126,18 +170,19 @@ def read_csv(
     rows = csv.reader(source)
     header = next(rows, None)
     if header == _QUOTES:
+        number = _decimals()
         for line, row in enumerate(rows, start=2):
-            t, symbol, bp, bq, ap, aq = _fields(row, 6, line)
-            yield Quote(
-                _time(t),
-                symbol,
-                ((parse_positive(bp), parse_positive(bq)),),
-                ((parse_positive(ap), parse_positive(aq)),),
-            )
+            if len(row) != 6:
+                _fields(row, 6, line)
+            t, symbol, bp, bq, ap, aq = row
+            at = _time(t)
+            bid = number(bp), number(bq)
+            yield _quote(at, symbol, (bid,), ((number(ap), number(aq)),))
     elif header == _TRADES:
+        number = _decimals()
         for line, row in enumerate(rows, start=2):
             t, symbol, price, quantity = _fields(row, 4, line)
-            yield Trade(_time(t), symbol, parse_positive(price), parse_positive(quantity))
+            yield Trade(_time(t), symbol, number(price), number(quantity))
     elif header == _BARS:
         if markets is None:
             raise ValueError("reading bars needs the markets (for tick and step sizes)")

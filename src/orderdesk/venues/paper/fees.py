@@ -9,10 +9,10 @@ from types import MappingProxyType
 
 from orderdesk.model import Liquidity
 
-__all__ = ["DEFAULT_FEES", "FeeRates", "FeeSchedule"]
+__all__ = ["DEFAULT_FEES", "FEE_CONTEXT", "FeeRates", "FeeSchedule"]
 
-# Rounding a fee is intended: it runs in its own context, which does not trap Inexact.
-_FEE_CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
+FEE_CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
+"""Where fees are computed and rounded: rounding a fee is intended, so Inexact is not trapped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +59,8 @@ class FeeSchedule:
         """Return the fee on ``received`` at ``rates`` for ``liquidity``, rounded to scale."""
         rate = rates.maker if liquidity is Liquidity.MAKER else rates.taker
         if not rate:
-            return Decimal(0).quantize(self.scale, context=_FEE_CONTEXT)
-        return _FEE_CONTEXT.multiply(received, rate).quantize(self.scale, context=_FEE_CONTEXT)
+            return Decimal(0).quantize(self.scale, context=FEE_CONTEXT)
+        return FEE_CONTEXT.multiply(received, rate).quantize(self.scale, context=FEE_CONTEXT)
 
 
 DEFAULT_FEES = FeeSchedule(

@@ -35,12 +35,16 @@ from orderdesk.model import Market
 from orderdesk.venues.paper.book import SideBook
 from orderdesk.venues.paper.records import PaperOrder
 
-__all__ = ["DepthLevel", "SymbolBook", "Take"]
+__all__ = ["DepthLevel", "Step", "SymbolBook", "Take"]
 
 _NOTHING = Decimal(0)
 
 DepthLevel = list[Decimal]
 """``[price, quantity left]`` of one level of the feed's depth (mutable: it is consumed)."""
+
+
+Step = tuple[PaperOrder | None, DepthLevel | None, Decimal, Decimal]
+"""``(maker, level, price, quantity)``: one step of a taker's walk, as :class:`Take`'s fields."""
 
 
 @dataclass(slots=True)
@@ -51,6 +55,31 @@ class Take:
     level: DepthLevel | None
     price: Decimal
     quantity: Decimal
+
+
+def _walk_feed(
+    feed: list[DepthLevel], buying: bool, quantity: Decimal, limit: Decimal | None
+) -> list[Step]:
+    """:meth:`SymbolBook.plan` when no order rests on the side taken: the feed's depth alone."""
+    plan: list[Step] = []
+    left = quantity
+    fi = 0
+    n_feed = len(feed)
+    while left > 0:
+        while fi < n_feed and feed[fi][1] <= 0:
+            fi += 1
+        if fi >= n_feed:
+            break
+        level = feed[fi]
+        price = level[0]
+        if limit is not None and (price > limit if buying else price < limit):
+            break
+        depth = level[1]
+        take = depth if depth < left else left  # min(left, depth)
+        plan.append((None, level, price, take))
+        left -= take
+        fi += 1
+    return plan
 
 
 class SymbolBook:
@@ -92,9 +121,19 @@ class SymbolBook:
 
     def reference_price(self, *, buying: bool) -> Decimal | None:
         """Return the price a market order would start at (for the min-notional check)."""
-        book = self.asks if buying else self.bids
-        user = book.best()
-        feed = self.best_feed(bid=not buying)
+        if buying:
+            prices = self.asks.prices
+            user = prices[0] if prices else None
+            levels = self.feed_asks
+        else:
+            prices = self.bids.prices
+            user = prices[-1] if prices else None
+            levels = self.feed_bids
+        feed = None
+        for price, quantity in levels:
+            if quantity > 0:
+                feed = price
+                break
         if user is None:
             return feed if feed is not None else self.last_price
         if feed is None:
@@ -111,17 +150,27 @@ class SymbolBook:
         Self-trade prevention (Binance's EXPIRE_MAKER): a resting order of the same account
         is not traded with; it appears in the walk with quantity 0, to be expired.
         """
+        return [Take(*step) for step in self.plan(buying, quantity, limit, account)]
+
+    def plan(
+        self, buying: bool, quantity: Decimal, limit: Decimal | None, account: str
+    ) -> list[Step]:
+        """:meth:`plan_take`'s walk as ``(maker, level, price, quantity)`` tuples."""
         book = self.asks if buying else self.bids
         feed = self.feed_asks if buying else self.feed_bids
-        prices = book.prices_from_best() if book.prices else ()
-        plan: list[Take] = []
+        if not book.prices:
+            return _walk_feed(feed, buying, quantity, limit)
+        plan: list[Step] = []
         left = quantity
-        ui = fi = 0
-        n_user, n_feed = len(prices), len(feed)
+        fi = 0
+        n_feed = len(feed)
+        prices = book.prices  # ascending: a buy walks it from the start, a sell from the end
+        ui = 0
+        n_user = len(prices)
         while left > 0:
             while fi < n_feed and feed[fi][1] <= 0:
                 fi += 1
-            user_price = prices[ui] if ui < n_user else None
+            user_price = (prices[ui] if buying else prices[~ui]) if ui < n_user else None
             feed_price = feed[fi][0] if fi < n_feed else None
             if user_price is None and feed_price is None:
                 break
@@ -134,10 +183,10 @@ class SymbolBook:
                     break
                 for maker in book.levels[price].values():
                     if maker.account == account:
-                        plan.append(Take(maker, None, price, _NOTHING))
+                        plan.append((maker, None, price, _NOTHING))
                         continue
                     take = min(left, maker.quantity - maker.filled)
-                    plan.append(Take(maker, None, price, take))
+                    plan.append((maker, None, price, take))
                     left -= take
                     if not left:
                         break
@@ -149,7 +198,7 @@ class SymbolBook:
                     break
                 level = feed[fi]
                 take = min(left, level[1])
-                plan.append(Take(None, level, price, take))
+                plan.append((None, level, price, take))
                 left -= take
                 fi += 1
         return plan
@@ -166,6 +215,9 @@ class SymbolBook:
             if not book.prices or not feed:
                 continue
             buying = book.is_bid
+            best, first = (book.prices[-1] if buying else book.prices[0]), feed[0][0]
+            if first > best if buying else first < best:
+                continue  # the usual quote: it reaches no resting order
             fi = 0
             for price in book.prices_from_best():
                 if fi >= len(feed) or (feed[fi][0] > price if buying else feed[fi][0] < price):

@@ -14,7 +14,6 @@ from orderdesk.model import (
     Side,
     SubmitRequest,
     TimeInForce,
-    VenueFill,
     VenueOrder,
 )
 
@@ -24,6 +23,9 @@ if TYPE_CHECKING:
 __all__ = ["PaperOrder", "Wallet"]
 
 _ZERO = Decimal(0)
+_BUY = Side.BUY
+_OPEN = OrderStatus.OPEN
+_STOP_LIMIT = OrderType.STOP_LIMIT
 
 
 class PaperOrder:
@@ -74,25 +76,23 @@ class PaperOrder:
         self.owner = owner
         self.base_asset = market.base_asset
         self.quote_asset = market.quote_asset
-        self.base_wallet = owner.wallet(market.base_asset)
-        self.quote_wallet = owner.wallet(market.quote_asset)
-        self.symbol_fills: list[VenueFill] = owner.fills.setdefault(market.symbol, [])
+        self.base_wallet, self.quote_wallet, self.symbol_fills = owner.settles(market)
         self.client_order_id = request.client_order_id
         self.symbol = request.symbol
-        self.side = request.side
-        self.is_buy = request.side is Side.BUY
-        self.order_type = request.order_type
+        self.side = side = request.side
+        self.is_buy = side is _BUY
+        self.order_type = kind = request.order_type
         self.time_in_force = request.time_in_force
         self.quantity = request.quantity
         self.price = request.price
         self.stop_price = request.stop_price
         self.expire_at = request.expire_at
-        self.status = OrderStatus.OPEN
+        self.status = _OPEN
         self.filled = _ZERO
         self.notional = _ZERO
         self.reserved = _ZERO
         self.resting = False
-        self.triggered = request.order_type is not OrderType.STOP_LIMIT
+        self.triggered = kind is not _STOP_LIMIT
         self.created_at = at
         self.updated_at = at
         self.closed_at: datetime | None = None
