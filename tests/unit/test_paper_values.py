@@ -36,6 +36,7 @@ T0 = datetime(2025, 12, 1, 15, 0, tzinfo=UTC)
 decimals = st.decimals(min_value=Decimal("0.00000001"), max_value=Decimal(10**9), places=8)
 times = st.integers(0, 10**9).map(lambda us: T0 + timedelta(microseconds=us))
 texts = st.text("abc123_-", min_size=1, max_size=12)
+assets = st.text("ABC123", min_size=1, max_size=12)  # a VenueFill refuses other fee assets
 
 
 def _same(built: object, constructed: object) -> None:
@@ -51,7 +52,7 @@ def _same(built: object, constructed: object) -> None:
 
 fills = st.builds(
     lambda *a: (a, VenueFill(*a)),
-    texts, texts, texts, texts, st.sampled_from(Side), decimals, decimals, decimals, texts,
+    texts, texts, texts, texts, st.sampled_from(Side), decimals, decimals, decimals, assets,
     st.sampled_from(Liquidity), times,
 )  # fmt: skip
 

@@ -137,7 +137,9 @@ def venue_fill(  # noqa: PLR0917 - the fields, in the dataclass's order
     liquidity: Liquidity,
     executed_at: datetime,
 ) -> VenueFill:
-    """Return ``VenueFill(...)`` of these fields."""
+    """Return ``VenueFill(...)`` of these fields, which the exchange computed itself (its
+    own positive quantities and prices, its own ids and fee assets): the constructor's
+    checks are for fills that enter from outside."""
     fill = _new(_Fill)
     fill.trade_id = trade_id
     fill.venue_order_id = venue_order_id
