@@ -32,6 +32,7 @@ import importlib.util
 import inspect
 import sys
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -310,7 +311,7 @@ async def _drive(
 ) -> None:
     clock, broker = desk.clock, desk.broker
     end = events[-1].at
-    pending = list(orders)
+    pending = deque(orders)  # taken from the front, once each
     cancels = sorted(
         ((s.cancel_at, s.order.order_id) for s in orders if s.cancel_at is not None),
         key=lambda pair: pair[0],
@@ -329,7 +330,7 @@ async def _drive(
         run.events += desk.run_until(now)
         desk.deliver()
         while pending and pending[0].order.created_at <= now:
-            await _place(desk, run, pending.pop(0).order)
+            await _place(desk, run, pending.popleft().order)
         while cancels and cancels[0][0] <= now:
             await _cancel(desk, run, cancels.pop(0)[1])
         if now >= next_tick:
