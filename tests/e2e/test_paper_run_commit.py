@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -20,7 +20,7 @@ from orderdesk.ledger import Ledger
 from orderdesk.ledger.stores import open_store
 from orderdesk.model import Order, OrderStatus, generate_group_id
 from orderdesk.model.records import SubmitState
-from orderdesk.paper_run import CommitMode, Step, read_orders, run_paper
+from orderdesk.paper_run import CommitMode, Step, Strategy, read_orders, run_paper
 from orderdesk.testing.assertions import assert_replay_matches, journal_shape
 from tests.e2e.test_cli_paper_run import ORDERS, T0, _feed
 
@@ -69,18 +69,18 @@ def test_the_default_is_a_commit_per_change_and_the_tables_say_which_ran(tmp_pat
 
 
 @pytest.fixture
-def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every SQL statement the run's SQLite connections execute, in order."""
     executed: list[str] = []
     connect = sqlite3.connect
 
-    def traced(*args: object, **kwargs: object) -> sqlite3.Connection:
-        connection = connect(*args, **kwargs)  # type: ignore[arg-type]
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection: sqlite3.Connection = connect(*args, **kwargs)
         connection.set_trace_callback(executed.append)
         return connection
 
     monkeypatch.setattr(sqlite3, "connect", traced)
-    yield executed
+    return executed
 
 
 def _commits(executed: list[str]) -> list[list[tuple[str, str]]]:
@@ -140,7 +140,7 @@ def test_a_step_is_one_commit_and_a_change_is_one_commit(
     ]
 
 
-def _interrupting(at: datetime) -> Callable[[Step], object]:
+def _interrupting(at: datetime) -> Strategy:
     """A strategy that sends a MARKET order itself every step and, at ``at``, is stopped at
     once (a second Ctrl-C) right after its order there is recorded and filled."""
 
