@@ -142,20 +142,16 @@ class _KillableLedger(Ledger):
             if self.killer is not None:
                 self.killer.recording_fill = False
 
-    def apply(
-        self, account: str, order_id: str, event: OrderEvent, **ids: str | None
-    ) -> Transition:
+    def apply(self, account: str, order_id: str, event: OrderEvent, **ids: Any) -> Transition:
         with self._recording([event]):
             return super().apply(account, order_id, event, **ids)
 
-    def apply_and_get(
-        self, account: str, order_id: str, event: OrderEvent, **ids: str | None
-    ) -> Applied:
+    def apply_and_get(self, account: str, order_id: str, event: OrderEvent, **ids: Any) -> Applied:
         with self._recording([event]):
             return super().apply_and_get(account, order_id, event, **ids)
 
     def apply_all(
-        self, account: str, order_id: str, events: Sequence[OrderEvent], **ids: str | None
+        self, account: str, order_id: str, events: Sequence[OrderEvent], **ids: Any
     ) -> tuple[Applied, ...]:
         with self._recording(events):
             return super().apply_all(account, order_id, events, **ids)
