@@ -185,7 +185,11 @@ def read_orders(path: str | Path) -> list[ScheduledOrder]:
 
 
 class Step:
-    """What a strategy sees at one step: the time, the market, its working orders."""
+    """What a strategy sees at one step: the time, the market, its working orders.
+
+    ``sent`` holds the ids of the orders its run has sent, the only ones
+    :meth:`open_orders` lists (``None``: every working order of the account).
+    """
 
     def __init__(
         self,
