@@ -21,6 +21,19 @@ The whole input is read and checked before anything is recorded: a bad row is a
 filters or the balance is refused by the pre-trade checks (nothing recorded or sent) and
 listed in :attr:`PaperRun.refused`. ``stop`` is polled between steps: a run that stops
 early (Ctrl-C) leaves every order it sent recorded with its outcome.
+
+``commit`` says how the ledger commits (:class:`CommitMode`): every change on its own, as
+in live trading (``"change"``, the default), or once per simulated step (``"step"``). A
+step is everything the run does at one simulated time: the feed replayed up to it, the
+venue's reports recorded, the orders and cancels due placed, the strategy called and its
+actions carried out, and the reports they brought recorded. It ends with every order it
+sent answered and recorded, and before any wait on real time (``speed`` pacing), so a
+crash loses at most the step in progress, and the ledger it leaves is the one the run
+would leave had it stopped at the end of its last committed step. Only for this replay,
+whose venue lives in the process and is lost with it anyway; never around a real venue,
+where an intent must be durable before its request leaves. On a store that cannot group
+commits (PostgreSQL) each change commits on its own whatever ``commit`` says, and
+:attr:`PaperRun.commit` says ``"change"``.
 """
 
 from __future__ import annotations
@@ -33,10 +46,12 @@ import inspect
 import sys
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,9 +65,11 @@ from orderdesk.model import Market, Order, OrderType, Side, TimeInForce, generat
 from orderdesk.model.decimals import EXACT, parse_positive
 from orderdesk.model.order import symbol_of
 from orderdesk.model.timestamps import require_utc
+from orderdesk.ports import Batching
 
 __all__ = [
     "ORDER_COLUMNS",
+    "CommitMode",
     "PaperRun",
     "ScheduledOrder",
     "Step",
@@ -68,6 +85,15 @@ ORDER_COLUMNS = (
     "time_in_force", "expire_at", "cancel_at",
 )  # fmt: skip
 _REQUIRED = ORDER_COLUMNS[:5]
+
+
+class CommitMode(StrEnum):
+    """How a paper run commits to its ledger."""
+
+    CHANGE = "change"
+    """Every ledger change is its own durable commit, as in live trading."""
+    STEP = "step"
+    """Every simulated step is one commit: a crash loses at most the step in progress."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,18 +186,31 @@ def read_orders(path: str | Path) -> list[ScheduledOrder]:
 
 
 class Step:
-    """What a strategy sees at one step: the time, the market, its working orders."""
+    """What a strategy sees at one step: the time, the market, its working orders.
 
-    def __init__(self, now: datetime, broker: AsyncBroker, exchange: PaperExchange) -> None:
+    ``sent`` holds the ids of the orders its run has sent, the only ones
+    :meth:`open_orders` lists (``None``: every working order of the account).
+    """
+
+    def __init__(
+        self,
+        now: datetime,
+        broker: AsyncBroker,
+        exchange: PaperExchange,
+        sent: Collection[str] | None = None,
+    ) -> None:
         self.now = now
         self.broker = broker
         """The AsyncBroker, for an ``async`` strategy that wants more than the helpers."""
         self._exchange = exchange
+        self._sent = sent
         self._actions: list[Order | str] = []
         self._working: list[Order] = []
 
     async def _prepare(self) -> None:
-        self._working = await self.broker.load("OPEN")
+        working = await self.broker.load("OPEN")
+        sent = self._sent
+        self._working = working if sent is None else [o for o in working if o.order_id in sent]
 
     def mid(self, symbol: str) -> Decimal | None:
         """Return the mid of ``symbol``'s best bid and ask now, or ``None``."""
@@ -183,7 +222,9 @@ class Step:
         return EXACT.divide(EXACT.add(bid, ask), Decimal(2))
 
     def open_orders(self) -> list[Order]:
-        """Return the working orders (OPEN and PARTIALLY_FILLED) as of this step."""
+        """Return the working orders (OPEN and PARTIALLY_FILLED) as of this step: in a
+        paper run, the ones this run sent (an earlier run's orders in the same account
+        were at a venue that ended with that run)."""
         return list(self._working)
 
     def submit(
@@ -282,6 +323,9 @@ class PaperRun:
     """Reports the ledger refused as contradicting it (each journaled on its order)."""
     exchange: PaperExchange | None = None
     """The paper venue as the run left it: its books, balances and fills."""
+    commit: CommitMode = CommitMode.CHANGE
+    """How the run committed: per step only where the store groups commits."""
+    _sent: set[str] = field(default_factory=set, init=False, repr=False)
 
 
 async def _place(desk: PaperDesk, run: PaperRun, order: Order) -> None:
@@ -291,6 +335,7 @@ async def _place(desk: PaperDesk, run: PaperRun, order: Order) -> None:
         run.refused.append((order.created_at, f"{order.symbol} {order.side.value}: {error}"))
         return
     run.submitted.append(record.order_id)
+    run._sent.add(record.order_id)
 
 
 async def _cancel(desk: PaperDesk, run: PaperRun, order_id: str) -> None:
@@ -309,7 +354,7 @@ async def _drive(
     strategy: Strategy | None,
     options: _Options,
 ) -> None:
-    clock, broker = desk.clock, desk.broker
+    clock = desk.clock
     end = events[-1].at
     pending = deque(orders)  # taken from the front, once each
     cancels = sorted(
@@ -327,26 +372,18 @@ async def _drive(
         now = max(min(due), clock.now())
         if now > end and not pending and not cancels:
             now = max(end, clock.now())
-        run.events += desk.run_until(now)
-        desk.deliver()
-        while pending and pending[0].order.created_at <= now:
-            await _place(desk, run, pending.popleft().order)
-        while cancels and cancels[0][0] <= now:
-            await _cancel(desk, run, cancels.pop(0)[1])
-        if now >= next_tick:
-            next_tick = now + options.step
-            if strategy is not None:
-                step = Step(now, broker, desk.exchange)
-                await step._prepare()
-                returned = strategy(step)
-                if inspect.isawaitable(returned):
-                    await returned
-                for action in step._actions:
-                    if isinstance(action, Order):
-                        await _place(desk, run, action)
-                    else:
-                        await _cancel(desk, run, action)
-        desk.deliver()
+        with _step_commit(desk, run):
+            run.events += desk.run_until(now)
+            desk.deliver()
+            while pending and pending[0].order.created_at <= now:
+                await _place(desk, run, pending.popleft().order)
+            while cancels and cancels[0][0] <= now:
+                await _cancel(desk, run, cancels.pop(0)[1])
+            if now >= next_tick:
+                next_tick = now + options.step
+                if strategy is not None:
+                    await _call(desk, run, strategy, now)
+            desk.deliver()
         options.progress(run.events)
         if now >= end and not pending and not cancels:
             break
@@ -360,6 +397,25 @@ async def _drive(
             if ahead > 0:
                 await asyncio.sleep(ahead)
     run.end = clock.now()
+
+
+def _step_commit(desk: PaperDesk, run: PaperRun) -> AbstractContextManager[None]:
+    """One step's commit: the ledger's batch in step mode, else nothing to group."""
+    return desk.ledger.batch() if run.commit is CommitMode.STEP else nullcontext()
+
+
+async def _call(desk: PaperDesk, run: PaperRun, strategy: Strategy, now: datetime) -> None:
+    """Call the strategy at ``now`` and carry out what it queued, in order."""
+    step = Step(now, desk.broker, desk.exchange, run._sent)
+    await step._prepare()
+    returned = strategy(step)
+    if inspect.isawaitable(returned):
+        await returned
+    for action in step._actions:
+        if isinstance(action, Order):
+            await _place(desk, run, action)
+        else:
+            await _cancel(desk, run, action)
 
 
 @dataclass(frozen=True)
@@ -407,13 +463,21 @@ def run_paper(
     seed: int = 0,
     progress: Callable[[int], None] = lambda _: None,
     stop: Callable[[], bool] = lambda: False,
+    commit: CommitMode | str = CommitMode.CHANGE,
 ) -> PaperRun:
     """Replay ``feed`` through a PaperExchange with ``orders`` and/or ``strategy``.
 
     ``speed`` paces the replay at that many times real time (0: as fast as the CPU allows).
     ``deposits`` default to 1,000,000 of every quote asset and 100 of every base asset
-    (:func:`~orderdesk.app.generous_deposits`).
+    (:func:`~orderdesk.app.generous_deposits`). ``commit``: ``"change"`` commits every
+    ledger change on its own, ``"step"`` every simulated step at once (see the module's
+    docstring: a crash then loses at most the step in progress).
     """
+    try:
+        mode = CommitMode(commit)
+    except ValueError:
+        known = ", ".join(m.value for m in CommitMode)
+        raise ValueError(f"commit {commit!r} is not one of {known}") from None
     if speed < 0:
         raise ValueError("speed cannot be negative")
     if step <= timedelta(0):
@@ -431,8 +495,14 @@ def run_paper(
         start=start,
         feed=events,
     )
+    batching = mode is CommitMode.STEP and isinstance(desk.ledger.store, Batching)
     run = PaperRun(
-        account, desk.ledger, start=start, alarms=desk.broker.alarms, exchange=desk.exchange
+        account,
+        desk.ledger,
+        start=start,
+        alarms=desk.broker.alarms,
+        exchange=desk.exchange,
+        commit=CommitMode.STEP if batching else CommitMode.CHANGE,
     )
     options = _Options(step, speed, progress, stop)
     asyncio.run(_drive(desk, run, events, orders, strategy=strategy, options=options))

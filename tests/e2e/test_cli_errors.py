@@ -117,6 +117,9 @@ CASES = [
     Case("a paper run feed that is not there",
          ("paper", "run", "--feed", "none.csv", "--orders", "none.csv"), 2,
          ("No such file or directory", "none.csv")),
+    Case("a paper run commit mode that is not one",
+         ("paper", "run", "--feed", "none.csv", "--orders", "none.csv", "--commit", "steps"), 2,
+         ("Invalid value for '--commit'", "'steps' is not one of 'change', 'step'")),
     # The paper venue's server.
     Case("venue serve with a config that is not JSON",
          ("venue", "serve", "--config", "venue.json", "--state", "venue.db"), 2,

@@ -10,6 +10,7 @@ from bench import (
     broker,
     hotpath,
     model,
+    paper_commit,
     paper_run,
     paper_run_inputs,
     peer_stream,
@@ -49,6 +50,14 @@ def test_the_hot_path_benchmark_runs_and_counts_the_ledger_work(
     out = capsys.readouterr().out
     transactions = "2.00" if kind == "MARKET" else "3.00"  # intent and SENT share a commit
     assert f"transactions/order  {transactions:>10}" in out
+
+
+def test_the_paper_run_benchmark_runs_every_variant_on_one_order_stream() -> None:
+    rows = paper_commit.run(20, 1)
+    assert [(store, commit, orders) for store, commit, orders, _ in rows] == [
+        (store, commit, 38) for store, commit in paper_commit.VARIANTS
+    ]  # a MARKET and a LIMIT at each of the 19 steps after the first quote
+    assert all(len(walls) == 1 and walls[0] > 0 for *_, walls in rows)
 
 
 def test_the_venue_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -246,7 +246,8 @@ class StopFlag:
 
     The first SIGINT sets the flag (the run finishes the step it is in, so every order it
     sent is recorded with its outcome); a second one raises ``KeyboardInterrupt`` at once,
-    which the ledger also survives (each change is one transaction).
+    which the ledger also survives (each change is one transaction; a paper run committed
+    per step undoes the step in progress whole).
     """
 
     def __init__(self) -> None:

@@ -31,7 +31,7 @@ from orderdesk.cli.render import blotter, chart, charts_installed, quality, rece
 from orderdesk.demo import run_session
 from orderdesk.errors import StoreError
 from orderdesk.model import Market
-from orderdesk.paper_run import check_inputs, load_strategy, read_orders, run_paper
+from orderdesk.paper_run import CommitMode, check_inputs, load_strategy, read_orders, run_paper
 from orderdesk.stats import executions
 
 __all__ = ["demo", "paper_run"]
@@ -160,6 +160,14 @@ def paper_run(
     deposit: Annotated[
         list[str] | None, typer.Option(help="ASSET=AMOUNT, repeatable (default: plenty)")
     ] = None,
+    commit: Annotated[
+        CommitMode,
+        typer.Option(
+            case_sensitive=False,
+            help="change: every ledger change its own commit; step: one commit per "
+            "simulated step (a crash loses at most the step in progress)",
+        ),
+    ] = CommitMode.CHANGE,
     account: AccountOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="a JSON summary instead")] = False,
@@ -196,6 +204,7 @@ def paper_run(
                 markets=found_markets, deposits=funds, speed=speed,
                 step=timedelta(seconds=step),
                 progress=lambda done: bar.update(task, completed=done), stop=stop,
+                commit=commit,
             )  # fmt: skip
     except StoreError as error:
         fail(4, f"cannot use the ledger at {shown(settings.db)}: {error}")
@@ -206,7 +215,7 @@ def paper_run(
             "account": run.account, "events": run.events, "submitted": len(run.submitted),
             "cancels": run.cancels,
             "refused": [{"at": at.isoformat(), "reason": why} for at, why in run.refused],
-            "interrupted": run.interrupted,
+            "interrupted": run.interrupted, "commit": run.commit.value,
         }, indent=2))  # fmt: skip
     else:
         blotter(out, run.ledger, run.account)
@@ -216,7 +225,8 @@ def paper_run(
             out.print(f"refused at {at:%Y-%m-%d %H:%M:%S}: {why}")
         if len(run.refused) > 10:
             out.print(f"... and {len(run.refused) - 10} more refused by the pre-trade checks")
-        out.print(f"\nLedger [cyan]{shown(settings.db)}[/], account {run.account}")
+        out.print(f"\nLedger [cyan]{shown(settings.db)}[/], account {run.account}, "
+                  f"committed per {run.commit.value}")  # fmt: skip
     exit_if_alarmed(run.alarms)
     if run.interrupted:
         if not as_json:
