@@ -130,11 +130,12 @@ def test_a_step_is_one_commit_and_a_change_is_one_commit(
         "group_recorded", "order_recorded", "submit_state", "acked", "filled",
     ]  # fmt: skip
     assert [kind for _, kind in per_step[4]] == ["cancel_requested", "cancelled", "cancelled"]
-    # Per change: intent (with its group), SENT and the reply are three commits an order.
-    assert [[kind for _, kind in commit] for commit in per_change[:3]] == [
-        ["group_recorded", "order_recorded"], ["submit_state"], ["acked", "filled"],
+    # Per change: the intent (with its group and its SENT state) and the reply are two
+    # commits an order.
+    assert [[kind for _, kind in commit] for commit in per_change[:2]] == [
+        ["group_recorded", "order_recorded", "submit_state"], ["acked", "filled"],
     ]  # fmt: skip
-    assert len(per_change) == 16
+    assert len(per_change) == 12
     assert [entry for commit in per_change for entry in commit] == [
         entry for commit in per_step for entry in commit
     ]
