@@ -234,8 +234,8 @@ def _check(runs: Runs, db: Path, reference: Reference, tally: Tally) -> int:
 
 
 def _aimed(reference: Reference) -> int:
-    """The COMMIT that makes the middle order's SENT durable: per change, its own; per
-    step, its step's, with the step's every other change."""
+    """The COMMIT that makes the middle order's SENT durable: per change, its intent's own
+    (the two commit together); per step, its step's, with the step's every other change."""
     statements = reference.statements
     sent = [i for i, sql in enumerate(statements) if "submit_state = 'SENT'" in sql]
     after = sent[len(sent) // 2]
@@ -291,12 +291,18 @@ def test_a_paper_run_killed_at_seeded_points_restarts_from_whole_steps(
         tally.at_commit += offset == 0
         before = Counter(tally.pending)
         lengths.append(_check(runs, db, reference, tally))
-        if commit == "change":  # its intent was durable, then its SENT too; the reply never
-            assert tally.pending - before == Counter({("NOT_SENT", "SENT")[offset]: 1})
+        if commit == "change":
+            # The intent and its SENT commit together: killed at that COMMIT, nothing of the
+            # order is kept (and nothing was sent); just after it, the order is SENT and its
+            # reply never came.
+            want = Counter() if offset == 0 else Counter({"SENT": 1})
+            assert tally.pending - before == want
         else:
             assert tally.pending == before == Counter()
-    if commit == "change":
-        assert lengths[1] == lengths[0] + 1  # the SENT entry
+    if commit == "change":  # the commit kept right after is the intent's, SENT last
+        kept = [kind for _, kind, *_ in reference.shape[lengths[0] : lengths[1]]]
+        assert kept[-2:] == ["order_recorded", "submit_state"]
+        assert kept[:-2] in ([], ["group_recorded"])
     else:  # the step lost at its COMMIT is the step kept right after it
         assert lengths[1] == min(end for end in reference.step_ends if end > lengths[0])
 
