@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -147,6 +147,30 @@ class Desk:
         return len(statuses), sum(1 for s in statuses if s is OrderStatus.FILLED)
 
 
+def _orders(
+    desk: Desk,
+    ticks: list[Tick],
+    intents: list[Intent],
+    budget: float,
+    outcome: list[tuple[int, float, bool]],
+) -> Iterator[Order]:
+    """Yield the stream's orders, each on its own tick, until the stream or the budget ends;
+    then put (orders, seconds, over budget) in ``outcome``."""
+    began = time.perf_counter()
+    done = len(intents)
+    over = False
+    for n, intent in enumerate(intents):
+        if n & 255 == 0 and n and time.perf_counter() - began > budget:
+            done, over = n, True
+            break
+        desk.tick(ticks[n])
+        order = desk.order(intent)
+        yield order  # the caller submits it before the next tick
+        desk.submitted.append(order.order_id)
+    desk.tick(ticks[done])  # fills the last resting LIMIT order
+    outcome.append((done, time.perf_counter() - began, over))
+
+
 def _drive(
     desk: Desk,
     submit: Callable[[Order], object],
@@ -155,19 +179,10 @@ def _drive(
     budget: float,
 ) -> tuple[int, float, bool]:
     """Trade the stream with ``submit``; return (orders, seconds, over budget)."""
-    began = time.perf_counter()
-    done = len(intents)
-    over = False
-    for n, intent in enumerate(intents):
-        if n & 255 == 0 and n and time.perf_counter() - began > budget:
-            done, over = n, True
-            break
-        desk.tick(ticks[n])
-        order = desk.order(intent)
+    outcome: list[tuple[int, float, bool]] = []
+    for order in _orders(desk, ticks, intents, budget, outcome):
         submit(order)
-        desk.submitted.append(order.order_id)
-    desk.tick(ticks[done])  # fills the last resting LIMIT order
-    return done, time.perf_counter() - began, over
+    return outcome[0]
 
 
 async def _drive_async(
@@ -175,19 +190,10 @@ async def _drive_async(
 ) -> tuple[int, float, bool]:
     """Trade the stream as an asyncio strategy does: one task awaiting each submit."""
     submit = desk.core.submit
-    began = time.perf_counter()
-    done = len(intents)
-    over = False
-    for n, intent in enumerate(intents):
-        if n & 255 == 0 and n and time.perf_counter() - began > budget:
-            done, over = n, True
-            break
-        desk.tick(ticks[n])
-        order = desk.order(intent)
+    outcome: list[tuple[int, float, bool]] = []
+    for order in _orders(desk, ticks, intents, budget, outcome):
         await submit(order)
-        desk.submitted.append(order.order_id)
-    desk.tick(ticks[done])  # fills the last resting LIMIT order
-    return done, time.perf_counter() - began, over
+    return outcome[0]
 
 
 def run_variant(

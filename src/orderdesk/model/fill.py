@@ -15,6 +15,7 @@ from orderdesk.model.decimals import EXACT, FeeDecimal, PositiveDecimal
 from orderdesk.model.enums import Liquidity
 from orderdesk.model.ids import FILL_ID, ORDER_ID, generate_fill_id
 from orderdesk.model.timestamps import UtcDatetime
+from orderdesk.model.unchecked import unchecked
 
 __all__ = ["VWAP_PRECISION", "Fill", "FillSummary", "OrderFills", "checked_fill"]
 
@@ -54,9 +55,7 @@ class Fill(BaseModel):
         return EXACT.multiply(self.quantity, self.price)
 
 
-_new_fill = Fill.__new__
 _FILL_FIELDS: Final = frozenset(Fill.model_fields)
-_set = object.__setattr__
 
 
 def checked_fill(
@@ -73,10 +72,8 @@ def checked_fill(
     """Return the Fill of values a venue parser has already checked (a
     :class:`~orderdesk.model.venue.VenueFill` checks every one as it is made), for the
     Ledger's order ``order_id``, without validating them a second time."""
-    fill = _new_fill(Fill)
-    _set(
-        fill,
-        "__dict__",
+    return unchecked(
+        Fill,
         {
             "fill_id": generate_fill_id(executed_at),
             "order_id": order_id,
@@ -88,11 +85,8 @@ def checked_fill(
             "liquidity": liquidity,
             "executed_at": executed_at,
         },
+        set(_FILL_FIELDS),
     )
-    _set(fill, "__pydantic_fields_set__", set(_FILL_FIELDS))
-    _set(fill, "__pydantic_extra__", None)
-    _set(fill, "__pydantic_private__", None)
-    return fill
 
 
 @dataclass(frozen=True, slots=True)

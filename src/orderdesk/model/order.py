@@ -14,6 +14,7 @@ from orderdesk.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from orderdesk.model.ids import GROUP_ID, ORDER_ID, generate_order_id
 from orderdesk.model.order_rules import check_prices, check_time_in_force
 from orderdesk.model.timestamps import AwareTime
+from orderdesk.model.unchecked import unchecked
 
 __all__ = ["SYMBOL", "Order", "evolve", "seal", "sealed", "symbol_of"]
 
@@ -121,17 +122,11 @@ class Order(BaseModel):
 _FIELD_NAMES: Final = tuple(Order.model_fields)
 _SEALED: Final = frozenset(_FIELD_NAMES)
 """The fields-set of a sealed Order (every field set); its identity marks the seal."""
-_new_order = Order.__new__
 _set = object.__setattr__
 
 
 def _sealed(fields: dict[str, Any]) -> Order:
-    order = _new_order(Order)
-    _set(order, "__dict__", fields)
-    _set(order, "__pydantic_fields_set__", _SEALED)
-    _set(order, "__pydantic_extra__", None)
-    _set(order, "__pydantic_private__", None)
-    return order
+    return unchecked(Order, fields, _SEALED)
 
 
 def seal(order: Order) -> Order:

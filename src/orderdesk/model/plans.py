@@ -11,6 +11,7 @@ from orderdesk.model.enums import Side
 from orderdesk.model.ids import GROUP_ID, ORDER_ID, PLAN_ID
 from orderdesk.model.order import SYMBOL
 from orderdesk.model.timestamps import UtcDatetime
+from orderdesk.model.unchecked import unchecked
 
 if TYPE_CHECKING:
     from orderdesk.model.order import Order
@@ -54,18 +55,14 @@ class ExecutionGroup(BaseModel):
 
 
 _GROUP_FIELDS: Final = frozenset(ExecutionGroup.model_fields)
-_new_group = ExecutionGroup.__new__
-_set = object.__setattr__
 
 
 def group_of_order(account: str, order: Order, strategy: str) -> ExecutionGroup:
     """Return the group ``order`` names, made of the order's own validated fields (its
     group id, symbol, side and creation time) under ``strategy``, without validating
     them again. ``account`` is checked by whoever records it (the Ledger does)."""
-    group = _new_group(ExecutionGroup)
-    _set(
-        group,
-        "__dict__",
+    return unchecked(
+        ExecutionGroup,
         {
             "group_id": order.parent_group_id,
             "plan_id": None,
@@ -78,8 +75,5 @@ def group_of_order(account: str, order: Order, strategy: str) -> ExecutionGroup:
             "created_at": order.created_at,
             "order_ids": (),
         },
+        set(_GROUP_FIELDS),
     )
-    _set(group, "__pydantic_fields_set__", set(_GROUP_FIELDS))
-    _set(group, "__pydantic_extra__", None)
-    _set(group, "__pydantic_private__", None)
-    return group
